@@ -1,0 +1,26 @@
+"""Shared plumbing for the book *Scale in neural-network training*.
+
+Chapters import from here; this package never imports from chapters. Public API:
+"""
+
+__version__ = "0.1.0"
+
+from .claims import Measured, Verdict, check, decide, glue_value, verdict_table
+from .compare import distance_per_step, nudge_factor, rounding_floor, trajectory_distance
+from .data import CLASS_NAMES, DatasetError, FashionMNIST, load_fashion_mnist
+from .models import INITS, Scale, init_weights_, mlp
+from .optim import KerasAdam
+from .plotting import PALETTE, use_book_style
+from .runtime import environment_report, make_deterministic, pick_device, seed_everything
+from .symbolic import Identity, prove_identity
+from .tables import Table
+from .synthetic import MultiTaskData, multitask_problem, regression_problem
+from .training import TrainResult, evaluate, flat_parameters, train
+
+__all__ = [
+    "CLASS_NAMES", "DatasetError", "FashionMNIST", "INITS", "Identity", "KerasAdam", "Measured", "MultiTaskData", "PALETTE",
+    "Scale", "Table", "TrainResult", "Verdict", "check", "decide", "distance_per_step", "environment_report", "evaluate",
+    "flat_parameters", "glue_value", "init_weights_", "load_fashion_mnist", "make_deterministic", "mlp",
+    "multitask_problem", "nudge_factor", "pick_device", "prove_identity", "regression_problem", "rounding_floor",
+    "seed_everything", "train", "trajectory_distance", "use_book_style", "verdict_table",
+]

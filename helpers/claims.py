@@ -1,0 +1,121 @@
+"""Claims, checks and verdicts.
+
+``check`` asserts a measured number against a prediction with a stated tolerance and glues it
+(myst-nb) so the prose quotes the computed value. ``Verdict`` and ``verdict_table`` close a
+chapter with one computed verdict per claim.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from numbers import Real
+
+from .tables import Table
+
+
+class Measured(float):
+    """A float whose printed form is rounded (``fmt``), so stored outputs and glued prose are stable."""
+
+    fmt: str
+
+    def __new__(cls, value: float, fmt: str = ".4g") -> "Measured":
+        obj = super().__new__(cls, value)
+        format(0.0, fmt)  # raises ValueError for a bad format spec
+        obj.fmt = fmt
+        return obj
+
+    def __repr__(self) -> str:
+        return format(float(self), self.fmt)
+
+    __str__ = __repr__
+
+
+def _real(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    return float(value)
+
+
+def glue_value(name: str, value: float, fmt: str = ".4g") -> Measured:
+    """Glue ``value`` (rounded to ``fmt`` for display) under ``name`` without showing it."""
+    from myst_nb import glue
+
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str, got {name!r}")
+    measured = Measured(_real("value", value), fmt)
+    glue(name, measured, display=False)
+    return measured
+
+
+def check(name: str, measured: float, *, expected: float | None = None, rel_tol: float = 0.0,
+          abs_tol: float = 0.0, at_most: float | None = None, at_least: float | None = None,
+          fmt: str = ".4g") -> Measured:
+    """Assert a measured value, glue it under ``name`` and return it as a ``Measured``.
+
+    With ``expected``: |measured - expected| <= max(rel_tol * |expected|, abs_tol).
+    With ``at_most`` / ``at_least``: a one-sided bound (both may be given). A failure raises
+    AssertionError naming the claim, the measured value and what was expected.
+    """
+    value = _real("measured", measured)
+    if expected is None and at_most is None and at_least is None:
+        raise ValueError("give expected (with rel_tol/abs_tol), at_most or at_least")
+    for label, tol in (("rel_tol", rel_tol), ("abs_tol", abs_tol)):
+        if _real(label, tol) < 0:
+            raise ValueError(f"{label} must be >= 0, got {tol}")
+    problems = []
+    if not math.isfinite(value):
+        problems.append("it is not finite")
+    if expected is not None:
+        expected = _real("expected", expected)
+        tolerance = max(rel_tol * abs(expected), abs_tol)
+        if not abs(value - expected) <= tolerance:
+            problems.append(f"expected {expected:.6g} within {tolerance:.3g} (rel_tol={rel_tol:g}, abs_tol={abs_tol:g})")
+    if at_most is not None and not value <= _real("at_most", at_most):
+        problems.append(f"expected at most {at_most:.6g}")
+    if at_least is not None and not value >= _real("at_least", at_least):
+        problems.append(f"expected at least {at_least:.6g}")
+    if problems:
+        raise AssertionError(f"claim {name!r} failed: measured {value:.6g}; " + "; ".join(problems))
+    return glue_value(name, value, fmt)
+
+
+VERDICTS = ("holds", "holds only when", "false")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One claim's verdict: "holds", "holds only when <condition>" or "false", with the evidence."""
+
+    claim: str
+    status: str
+    evidence: str
+    condition: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in VERDICTS:
+            raise ValueError(f"status must be one of {VERDICTS}, got {self.status!r}")
+        if (self.status == "holds only when") != bool(self.condition):
+            raise ValueError("condition must be given exactly when status is 'holds only when'")
+
+    @property
+    def label(self) -> str:
+        return f"holds only when {self.condition}" if self.condition else self.status
+
+
+def decide(claim: str, *, holds: bool, evidence: str, only_when: str = "") -> Verdict:
+    """Verdict from a computed truth value: false if not ``holds``, else holds (only when ...)."""
+    if not isinstance(holds, bool):
+        raise TypeError(f"holds must be a bool computed in the notebook, got {type(holds).__name__}")
+    if not holds:
+        return Verdict(claim, "false", evidence)
+    return Verdict(claim, "holds only when" if only_when else "holds", evidence, only_when)
+
+
+def verdict_table(verdicts: Iterable[Verdict]) -> Table:
+    """A table (claim | verdict | evidence) for the end of a chapter."""
+    verdicts = list(verdicts)
+    if not verdicts or not all(isinstance(v, Verdict) for v in verdicts):
+        raise TypeError("verdicts must be a non-empty iterable of Verdict")
+    return Table(["claim", "verdict", "evidence"], [[v.claim, f"**{v.label}**", v.evidence] for v in verdicts])

@@ -1,0 +1,57 @@
+"""Comparing whole parameter trajectories, and the rounding-noise floor to compare against."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+
+def _as_trajectories(a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
+    arrays = []
+    for name, value in (("a", a), ("b", b)):
+        if isinstance(value, torch.Tensor):
+            value = value.detach().double().cpu().numpy()
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"trajectory {name} must be a numpy array or torch tensor, got {type(value).__name__}")
+        if value.ndim not in (1, 2) or value.size == 0:
+            raise ValueError(f"trajectory {name} must be a non-empty (steps, params) or (params,) array, "
+                             f"got shape {value.shape}")
+        arrays.append(np.atleast_2d(value.astype(np.float64)))
+    if arrays[0].shape != arrays[1].shape:
+        raise ValueError(f"trajectories must have the same shape, got {arrays[0].shape} and {arrays[1].shape}")
+    return arrays[0], arrays[1]
+
+
+def distance_per_step(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """max_i |a_ti - b_ti| / max_ti |b_ti| for each recorded step t (b is the reference)."""
+    a, b = _as_trajectories(a, b)
+    scale = np.max(np.abs(b))
+    if scale == 0 or not np.isfinite(scale):
+        raise ValueError("reference trajectory b must have a finite, non-zero maximum magnitude")
+    return np.max(np.abs(a - b), axis=1) / scale
+
+
+def trajectory_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """max_ti |a_ti - b_ti| / max_ti |b_ti|: 0.0 means bitwise-identical trajectories."""
+    return float(distance_per_step(a, b).max())
+
+
+def nudge_factor(dtype: torch.dtype = torch.float32) -> float:
+    """1 + machine epsilon of ``dtype``: multiply a loss by this to measure rounding noise."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating torch dtype, got {dtype!r}")
+    return 1.0 + torch.finfo(dtype).eps
+
+
+def rounding_floor(run: Callable[[float], np.ndarray], dtype: torch.dtype = torch.float32) -> float:
+    """Trajectory distance between ``run(1.0)`` and ``run(nudge_factor(dtype))``.
+
+    ``run(loss_factor)`` must train from the same initial state with its loss multiplied by
+    ``loss_factor`` and return the trajectory. The result is the distance that one-ulp noise
+    alone produces along that run: an "equal up to rounding" claim is judged against it.
+    """
+    if not callable(run):
+        raise TypeError("run must be a callable taking the loss factor and returning a trajectory")
+    return trajectory_distance(run(nudge_factor(dtype)), run(1.0))

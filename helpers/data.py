@@ -1,0 +1,183 @@
+"""Fashion-MNIST from local IDX files, verified by checksum.
+
+Search order for the files: the ``root`` argument, ``$FASHION_MNIST_DIR``, Debian's package
+``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``), then the user cache
+(``$XDG_CACHE_HOME/scalebook/fashion-mnist``). Each file may be gzipped or not; the checksum is
+taken over the *decompressed* bytes, because Debian re-compressed the upstream ``.gz`` files.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ._checks import one_of
+
+DATA_DIR_ENV_VAR = "FASHION_MNIST_DIR"
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+SOURCE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+
+#: md5 of the decompressed IDX files (Xiao, Rasul and Vollgraf, 2017; upstream README).
+MD5 = {
+    "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+    "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
+    "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
+    "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
+}
+SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+HOW_TO_GET = (
+    "Install Debian's package (apt-get install dataset-fashion-mnist), or put the four IDX files "
+    f"(gzipped or not) in a directory and point ${DATA_DIR_ENV_VAR} at it, or run "
+    "'python -m helpers.data --download' on a machine with internet access."
+)
+
+
+class DatasetError(RuntimeError):
+    """The data files are missing, truncated or fail their checksum."""
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    """One split: ``images`` uint8 of shape (N, 28, 28), ``labels`` int64 of shape (N,)."""
+
+    images: torch.Tensor
+    labels: torch.Tensor
+    source: Path
+
+    def __len__(self) -> int:
+        return int(self.labels.shape[0])
+
+
+def cache_dir() -> Path:
+    """The user cache directory for downloaded files."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "scalebook" / "fashion-mnist"
+
+
+def candidate_dirs(root: str | os.PathLike | None = None) -> list[Path]:
+    """Directories searched for the IDX files, in order."""
+    dirs = []
+    if root is not None:
+        dirs.append(Path(root))
+    if os.environ.get(DATA_DIR_ENV_VAR):
+        dirs.append(Path(os.environ[DATA_DIR_ENV_VAR]))
+    dirs += [DEBIAN_DIR, cache_dir()]
+    return dirs
+
+
+def _read_verified(path: Path, stem: str, gzipped: bool | None = None) -> bytes:
+    """Decompress (if needed) and checksum one file; raise DatasetError with advice on failure."""
+    gzipped = path.suffix == ".gz" if gzipped is None else gzipped
+    try:
+        raw = path.read_bytes()
+        data = gzip.decompress(raw) if gzipped else raw
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DatasetError(f"{path} is unreadable or truncated ({exc}). Delete it and get it again. {HOW_TO_GET}") from exc
+    digest = hashlib.md5(data).hexdigest()
+    if digest != MD5[stem]:
+        raise DatasetError(
+            f"{path} fails its checksum: md5 of the decompressed bytes is {digest}, expected {MD5[stem]}. "
+            f"The file is corrupt or not Fashion-MNIST; delete it and get it again. {HOW_TO_GET}"
+        )
+    return data
+
+
+def _find(stem: str, root: str | os.PathLike | None) -> Path | None:
+    for directory in candidate_dirs(root):
+        for name in (stem + ".gz", stem):
+            if (directory / name).is_file():
+                return directory / name
+    return None
+
+
+def _parse_idx(data: bytes, expected_magic: int, path: Path) -> np.ndarray:
+    magic = struct.unpack(">I", data[:4])[0]
+    if magic != expected_magic:
+        raise DatasetError(f"{path}: IDX magic number {magic}, expected {expected_magic}")
+    ndim = magic & 0xFF
+    shape = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def download(stem: str, directory: Path | None = None, timeout: float = 20.0) -> Path:
+    """Download one file from the official source into ``directory`` (default: the user cache).
+
+    The file is written under a temporary name, verified, and only then renamed, so a failed or
+    corrupt download never leaves a file that looks valid.
+    """
+    one_of("stem", stem, MD5)
+    directory = Path(directory) if directory is not None else cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / (stem + ".gz")
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=stem, suffix=".part", delete=False) as tmp:
+        tmp_path = Path(tmp.name)
+    try:
+        with urllib.request.urlopen(SOURCE_URL + stem + ".gz", timeout=timeout) as response:
+            tmp_path.write_bytes(response.read())
+        _read_verified(tmp_path, stem, gzipped=True)
+        tmp_path.replace(target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+    return target
+
+
+def load_fashion_mnist(split: str = "train", root: str | os.PathLike | None = None,
+                       allow_download: bool = False) -> FashionMNIST:
+    """Load one split of Fashion-MNIST (60,000 train or 10,000 test images) as torch tensors.
+
+    Parameters
+    ----------
+    split : "train" or "test".
+    root : a directory to search first (see the module docstring for the rest).
+    allow_download : if the files are nowhere to be found, try the official source into the
+        user cache (the book itself never does this: it runs offline).
+    """
+    one_of("split", split, SPLITS)
+    if root is not None and not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a path or None, got {type(root).__name__}")
+    arrays = []
+    for stem, magic in zip(SPLITS[split], (2051, 2049)):
+        path = _find(stem, root)
+        if path is None:
+            if not allow_download:
+                searched = ", ".join(str(d) for d in candidate_dirs(root))
+                raise DatasetError(f"Fashion-MNIST file {stem} not found in: {searched}. {HOW_TO_GET}")
+            try:
+                path = download(stem)
+            except OSError as exc:
+                raise DatasetError(f"could not download {stem} ({exc}). {HOW_TO_GET}") from exc
+        arrays.append(_parse_idx(_read_verified(path, stem), magic, path))
+    images, labels = arrays
+    if images.shape[0] != labels.shape[0]:
+        raise DatasetError(f"{split}: {images.shape[0]} images but {labels.shape[0]} labels")
+    return FashionMNIST(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)), path.parent)
+
+
+def _main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Check (or download) the Fashion-MNIST files.")
+    parser.add_argument("--download", action="store_true", help="download missing files into the user cache")
+    args = parser.parse_args()
+    try:
+        for split in SPLITS:
+            data = load_fashion_mnist(split, allow_download=args.download)
+            print(f"Fashion-MNIST {split}: {len(data)} images, verified, from {data.source}")
+    except DatasetError as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+if __name__ == "__main__":
+    _main()

@@ -1,0 +1,84 @@
+"""Model builders: a plain MLP with optional output activation, output scale and Keras-style init."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from ._checks import one_of, positive_float, positive_int
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "identity": nn.Identity}
+INITS = ("torch", "glorot_uniform", "kaiming_normal")
+
+
+class Scale(nn.Module):
+    """Multiply by a fixed constant (an output scale, not a trainable parameter)."""
+
+    def __init__(self, factor: float) -> None:
+        super().__init__()
+        self.factor = positive_float("factor", factor)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.factor
+
+    def extra_repr(self) -> str:
+        return f"factor={self.factor:g}"
+
+
+def init_weights_(model: nn.Module, init: str, generator: torch.Generator | None = None) -> nn.Module:
+    """Re-initialise every ``nn.Linear`` of ``model`` in place.
+
+    "torch" keeps PyTorch's default (uniform, Var W = 1/(3 fan_in), uniform bias);
+    "glorot_uniform" is Keras' default Dense init (U(±sqrt(6/(fan_in+fan_out))), zero bias);
+    "kaiming_normal" is He et al.'s N(0, 2/fan_in) with zero bias.
+    """
+    one_of("init", init, INITS)
+    for layer in model.modules():
+        if not isinstance(layer, nn.Linear):
+            continue
+        fan_out, fan_in = layer.weight.shape
+        with torch.no_grad():
+            if init == "torch":  # same distribution as nn.Linear.reset_parameters, our generator
+                bound = fan_in**-0.5
+                layer.weight.uniform_(-bound, bound, generator=generator)
+                if layer.bias is not None:
+                    layer.bias.uniform_(-bound, bound, generator=generator)
+                continue
+            if init == "glorot_uniform":
+                limit = (6.0 / (fan_in + fan_out)) ** 0.5
+                layer.weight.uniform_(-limit, limit, generator=generator)
+            else:
+                layer.weight.normal_(0.0, (2.0 / fan_in) ** 0.5, generator=generator)
+            if layer.bias is not None:
+                layer.bias.zero_()
+    return model
+
+
+def mlp(widths: Sequence[int], activation: str = "relu", output_activation: str = "identity",
+        output_scale: float = 1.0, init: str = "torch", generator: torch.Generator | None = None) -> nn.Sequential:
+    """A fully connected network ``widths[0] -> ... -> widths[-1]``.
+
+    Hidden layers use ``activation``; the last layer is followed by ``output_activation`` and then
+    multiplied by ``output_scale`` (omitted when 1). ``init`` is one of ``INITS``.
+    """
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) < 2:
+        raise TypeError(f"widths must be a sequence of at least two layer sizes, got {widths!r}")
+    widths = [positive_int("widths[i]", w) for w in widths]
+    one_of("activation", activation, ACTIVATIONS)
+    one_of("output_activation", output_activation, ACTIVATIONS)
+    output_scale = positive_float("output_scale", output_scale)
+    layers: list[nn.Module] = []
+    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
+        layers.append(nn.Linear(fan_in, fan_out))
+        last = i == len(widths) - 2
+        layers.append(ACTIVATIONS[output_activation if last else activation]())
+    if output_activation == "identity":
+        layers.pop()
+    if output_scale != 1.0:
+        layers.append(Scale(output_scale))
+    model = nn.Sequential(*layers)
+    if init != "torch" or generator is not None:
+        init_weights_(model, init, generator)
+    return model

@@ -1,0 +1,70 @@
+"""Runtime plumbing: device choice, seeding, determinism and an environment report."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+
+import numpy as np
+import torch
+
+#: Environment variable that overrides the automatic device choice ("cpu", "cuda", "cuda:1", ...).
+DEVICE_ENV_VAR = "SCALEBOOK_DEVICE"
+
+
+def pick_device(preferred: str | None = None) -> torch.device:
+    """Return the device chapters compute on.
+
+    Order: ``preferred`` if given, else ``$SCALEBOOK_DEVICE`` if set, else CUDA when
+    available, else the CPU.
+    """
+    if preferred is not None and not isinstance(preferred, str):
+        raise TypeError(f"preferred must be a device string such as 'cpu' or 'cuda', got {type(preferred).__name__}")
+    choice = preferred or os.environ.get(DEVICE_ENV_VAR) or ("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(choice)
+    except RuntimeError as exc:
+        raise ValueError(f"device {choice!r} is not a torch device string; use 'cpu', 'cuda' or 'cuda:N'") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {choice!r} requested (argument or ${DEVICE_ENV_VAR}) but CUDA is not available; use 'cpu'")
+    if device.type not in {"cpu", "cuda"}:
+        raise ValueError(f"device {choice!r} is not supported; use 'cpu', 'cuda' or 'cuda:N'")
+    return device
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and torch (all devices) and return a CPU generator seeded with ``seed``."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    if not 0 <= int(seed) < 2**63:
+        raise ValueError(f"seed must be in [0, 2**63), got {seed}")
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)
+    torch.manual_seed(int(seed))
+    return torch.Generator().manual_seed(int(seed))
+
+
+def make_deterministic() -> None:
+    """Ask torch for deterministic kernels (and cuBLAS workspaces) so reruns repeat exactly."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.benchmark = False
+    # TF32 would change float32 matmuls on Ampere+ GPUs; the book's claims are about float32.
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+
+
+def environment_report(device: torch.device | None = None) -> str:
+    """One line naming the versions and the device, for the top of each chapter."""
+    from . import __version__
+
+    device = device or pick_device()
+    if device.type == "cuda":
+        where = f"cuda ({torch.cuda.get_device_name(device)})"
+    else:
+        where = f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
+    return (
+        f"helpers {__version__} · torch {torch.__version__} · numpy {np.__version__} · "
+        f"python {platform.python_version()} · device {where}"
+    )

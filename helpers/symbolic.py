@@ -1,0 +1,50 @@
+"""Proving identities with sympy and showing them as LaTeX."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A proven identity ``lhs = rhs``; renders as display LaTeX in a notebook."""
+
+    lhs: sp.Basic
+    rhs: sp.Basic
+    name: str = ""
+
+    def latex(self) -> str:
+        return f"{sp.latex(self.lhs)} = {sp.latex(self.rhs)}"
+
+    def _repr_latex_(self) -> str:
+        return f"$\\displaystyle {self.latex()}$"
+
+    def __repr__(self) -> str:
+        label = f"{self.name}: " if self.name else ""
+        return f"{label}{sp.sstr(self.lhs)} = {sp.sstr(self.rhs)}"
+
+
+def _is_zero(expr: sp.Basic) -> bool:
+    if isinstance(expr, sp.MatrixBase):
+        return all(_is_zero(entry) for entry in expr)
+    simplified = sp.simplify(expr)
+    return simplified == 0 or bool(simplified.is_zero)
+
+
+def prove_identity(lhs: sp.Basic, rhs: sp.Basic, name: str = "") -> Identity:
+    """Return ``Identity(lhs, rhs)`` if ``simplify(lhs - rhs) == 0``, else raise AssertionError."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    try:
+        lhs, rhs = sp.sympify(lhs, strict=True), sp.sympify(rhs, strict=True)
+    except sp.SympifyError as exc:
+        raise TypeError(f"lhs and rhs must be sympy expressions or numbers ({exc})") from exc
+    if isinstance(lhs, sp.MatrixBase) != isinstance(rhs, sp.MatrixBase):
+        raise TypeError("lhs and rhs must both be matrices or both be scalars")
+    if isinstance(lhs, sp.MatrixBase) and lhs.shape != rhs.shape:
+        raise ValueError(f"matrix shapes differ: {lhs.shape} and {rhs.shape}")
+    if not _is_zero(lhs - rhs):
+        raise AssertionError(f"identity {name or ''} not proven: simplify(lhs - rhs) = {sp.simplify(lhs - rhs)}")
+    return Identity(lhs, rhs, name)

@@ -1,0 +1,53 @@
+import pytest
+
+from helpers import Measured, Verdict, check, decide, verdict_table
+
+
+def test_measured_prints_rounded():
+    assert repr(Measured(0.338512345)) == "0.3385" and str(Measured(12.91543, ".3g")) == "12.9"
+    assert Measured(2.5) * 2 == 5.0
+
+
+def test_check_passes_and_glues(capsys):
+    value = check("ratio", 100.0004, expected=100, rel_tol=1e-5)
+    assert isinstance(value, Measured) and value == 100.0004
+    assert check("bound", 0.5, at_most=1, at_least=0) == 0.5
+
+
+def test_check_failure_names_claim_and_numbers():
+    with pytest.raises(AssertionError, match=r"claim 'ratio' failed: measured 10; expected 100"):
+        check("ratio", 10.0, expected=100, rel_tol=0.01)
+    with pytest.raises(AssertionError, match="at most"):
+        check("small", 2.0, at_most=1)
+    with pytest.raises(AssertionError, match="not finite"):
+        check("nan", float("nan"), at_most=1)
+
+
+def test_check_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="expected"):
+        check("x", 1.0)
+    with pytest.raises(TypeError, match="measured"):
+        check("x", "1.0", at_most=2)
+    with pytest.raises(ValueError, match="rel_tol"):
+        check("x", 1.0, expected=1, rel_tol=-1)
+    with pytest.raises(ValueError, match="format"):
+        Measured(1.0, "not-a-format")
+
+
+def test_decide_computes_the_verdict():
+    assert decide("c", holds=False, evidence="e").label == "false"
+    assert decide("c", holds=True, evidence="e").label == "holds"
+    assert decide("c", holds=True, evidence="e", only_when="eps = 0").label == "holds only when eps = 0"
+    with pytest.raises(TypeError, match="holds"):
+        decide("c", holds=1, evidence="e")
+
+
+def test_verdict_validation_and_table():
+    with pytest.raises(ValueError, match="status"):
+        Verdict("c", "maybe", "e")
+    with pytest.raises(ValueError, match="condition"):
+        Verdict("c", "holds only when", "e")
+    table = verdict_table([Verdict("a | b", "holds", "x")])._repr_markdown_()
+    assert "a \\| b" in table and "**holds**" in table
+    with pytest.raises(TypeError, match="verdicts"):
+        verdict_table([])

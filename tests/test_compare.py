@@ -1,0 +1,53 @@
+import numpy as np
+import pytest
+import torch
+
+from helpers import distance_per_step, nudge_factor, rounding_floor, trajectory_distance
+
+
+def test_identical_trajectories_have_zero_distance():
+    a = np.arange(12.0).reshape(3, 4)
+    assert trajectory_distance(a, a.copy()) == 0.0
+
+
+def test_distance_is_relative_to_reference_maximum():
+    b = np.array([[1.0, -4.0], [2.0, 0.0]])
+    a = b + np.array([[0.0, 0.0], [0.0, 0.4]])
+    assert trajectory_distance(a, b) == pytest.approx(0.1)
+    assert distance_per_step(a, b).tolist() == pytest.approx([0.0, 0.1])
+
+
+def test_accepts_tensors_and_vectors():
+    assert trajectory_distance(torch.ones(3), torch.ones(3)) == 0.0
+
+
+def test_rounding_floor_measures_one_ulp_noise():
+    def run(factor):
+        w = torch.tensor([0.3, -0.7])
+        history = [w.clone()]
+        for _ in range(20):
+            w = w - 0.1 * factor * 2 * w
+            history.append(w.clone())
+        return torch.stack(history).numpy()
+
+    floor = rounding_floor(run)
+    assert 0 < floor < 1e-5
+    assert nudge_factor(torch.float64) == 1 + 2.0**-52
+
+
+@pytest.mark.parametrize("a, b, err, word", [
+    ([1.0], np.ones(1), TypeError, "trajectory a"),
+    (np.ones((2, 3)), np.ones((3, 2)), ValueError, "same shape"),
+    (np.ones((2, 2, 2)), np.ones((2, 2, 2)), ValueError, "shape"),
+    (np.ones(3), np.zeros(3), ValueError, "non-zero"),
+])
+def test_rejects_bad_trajectories(a, b, err, word):
+    with pytest.raises(err, match=word):
+        trajectory_distance(a, b)
+
+
+def test_rejects_bad_dtype_and_run():
+    with pytest.raises(TypeError, match="dtype"):
+        nudge_factor(torch.int32)
+    with pytest.raises(TypeError, match="run"):
+        rounding_floor(3)

@@ -1,0 +1,56 @@
+import pytest
+import torch
+from torch import nn
+
+from helpers import init_weights_, mlp
+
+
+def test_mlp_structure_and_output_scale():
+    model = mlp([3, 5, 1], activation="relu", output_activation="tanh", output_scale=10.0)
+    kinds = [type(m).__name__ for m in model]
+    assert kinds == ["Linear", "ReLU", "Linear", "Tanh", "Scale"]
+    out = model(torch.randn(64, 3))
+    assert out.shape == (64, 1) and out.abs().max() <= 10.0
+
+
+def test_mlp_identity_output_has_no_trailing_activation():
+    assert [type(m).__name__ for m in mlp([4, 2])] == ["Linear"]
+
+
+def test_glorot_uniform_bounds_and_zero_bias():
+    gen = torch.Generator().manual_seed(0)
+    model = mlp([784, 128, 10], init="glorot_uniform", generator=gen)
+    first, last = model[0], model[2]
+    assert first.weight.abs().max() <= (6 / (784 + 128)) ** 0.5
+    assert torch.count_nonzero(first.bias) == 0 and torch.count_nonzero(last.bias) == 0
+    # variance of U(-a, a) is a^2/3 = 2/(fan_in + fan_out)
+    assert first.weight.var().item() == pytest.approx(2 / (784 + 128), rel=0.02)
+
+
+def test_torch_and_kaiming_init_variances():
+    gen = torch.Generator().manual_seed(0)
+    layer = init_weights_(nn.Sequential(nn.Linear(400, 300)), "torch", gen)[0]
+    assert layer.weight.var().item() == pytest.approx(1 / (3 * 400), rel=0.02)
+    layer = init_weights_(nn.Sequential(nn.Linear(400, 300)), "kaiming_normal", gen)[0]
+    assert layer.weight.var().item() == pytest.approx(2 / 400, rel=0.02)
+
+
+def test_generator_makes_init_reproducible():
+    a = mlp([5, 4, 2], generator=torch.Generator().manual_seed(3))
+    b = mlp([5, 4, 2], generator=torch.Generator().manual_seed(3))
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+@pytest.mark.parametrize("kwargs, err, word", [
+    (dict(widths=[3]), TypeError, "widths"),
+    (dict(widths="34"), TypeError, "widths"),
+    (dict(widths=[3, 0]), ValueError, "widths"),
+    (dict(widths=[3, 2.5]), TypeError, "widths"),
+    (dict(widths=[3, 2], activation="gelu"), ValueError, "activation"),
+    (dict(widths=[3, 2], output_activation="softmax"), ValueError, "output_activation"),
+    (dict(widths=[3, 2], output_scale=0), ValueError, "output_scale"),
+    (dict(widths=[3, 2], init="xavier"), ValueError, "init"),
+])
+def test_mlp_rejects_bad_arguments(kwargs, err, word):
+    with pytest.raises(err, match=word):
+        mlp(**kwargs)

@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+import torch
+
+from helpers import environment_report, pick_device, seed_everything
+from helpers.runtime import DEVICE_ENV_VAR
+
+
+def test_pick_device_defaults_to_cpu_without_cuda(monkeypatch):
+    monkeypatch.delenv(DEVICE_ENV_VAR, raising=False)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert pick_device().type == expected
+
+
+def test_pick_device_env_override(monkeypatch):
+    monkeypatch.setenv(DEVICE_ENV_VAR, "cpu")
+    assert pick_device() == torch.device("cpu")
+
+
+@pytest.mark.parametrize("bad", ["gpu", "tpu", "nonsense:0"])
+def test_pick_device_rejects_unknown_device(bad):
+    with pytest.raises(ValueError, match="device"):
+        pick_device(bad)
+
+
+def test_pick_device_rejects_non_string():
+    with pytest.raises(TypeError, match="preferred"):
+        pick_device(3)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU-only error")
+def test_pick_device_cuda_unavailable_is_a_clear_error():
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        pick_device("cuda")
+
+
+def test_seed_everything_repeats_random_streams():
+    seed_everything(7)
+    a = (torch.rand(3), np.random.rand(3))
+    gen = seed_everything(7)
+    b = (torch.rand(3), np.random.rand(3))
+    assert torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert isinstance(gen, torch.Generator)
+
+
+@pytest.mark.parametrize("bad, err", [(1.5, TypeError), ("3", TypeError), (True, TypeError), (-1, ValueError)])
+def test_seed_everything_rejects_bad_seed(bad, err):
+    with pytest.raises(err, match="seed"):
+        seed_everything(bad)
+
+
+def test_environment_report_names_versions_and_device():
+    line = environment_report(torch.device("cpu"))
+    assert "torch " + torch.__version__ in line and "device cpu" in line and "\n" not in line

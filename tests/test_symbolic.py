@@ -1,0 +1,36 @@
+import pytest
+import sympy as sp
+
+from helpers import prove_identity
+
+
+def test_proves_a_true_identity_and_renders_latex():
+    x, s = sp.symbols("x s", positive=True)
+    identity = prove_identity((s * sp.tanh(x) - 3) ** 2, s**2 * (sp.tanh(x) - 3 / s) ** 2, name="scale")
+    assert identity._repr_latex_().startswith("$\\displaystyle")
+    assert "scale:" in repr(identity)
+
+
+def test_rejects_a_false_identity():
+    x = sp.symbols("x")
+    with pytest.raises(AssertionError, match="not proven"):
+        prove_identity(sp.sin(x) ** 2, 1 - sp.cos(x))
+
+
+def test_matrix_identities():
+    a, b = sp.symbols("a b")
+    m = sp.Matrix([[a, b], [b, a]])
+    prove_identity(m * 2, m + m)
+    with pytest.raises(AssertionError):
+        prove_identity(m, m.T * 2)
+    with pytest.raises(ValueError, match="shapes"):
+        prove_identity(m, sp.Matrix([a, b]))
+
+
+def test_rejects_non_expressions():
+    with pytest.raises(TypeError, match="lhs and rhs"):
+        prove_identity("x +", 1)
+    with pytest.raises(TypeError, match="name"):
+        prove_identity(1, 1, name=3)
+    with pytest.raises(TypeError, match="both be matrices"):
+        prove_identity(sp.Matrix([1]), 1)
