@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data book test test-gpu execute sync clean
+.PHONY: help setup data mathjax book test test-gpu execute sync clean
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up everything first)"
@@ -15,7 +15,7 @@ help:
 	@echo "make test-gpu  every chapter on CUDA: nbval in lax mode, so all in-notebook asserts run"
 	@echo "make clean     remove _build (keeps the environment)"
 
-setup: $(STAMP) data
+setup: $(STAMP) data mathjax
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found. The pinned set is tested on Python 3.11;" \
@@ -27,6 +27,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 data: $(STAMP)
 	@PY=$(BIN)/python bash scripts/get-data.sh
+
+mathjax:
+	@bash scripts/get-mathjax.sh
 
 book: setup
 	$(BIN)/jupyter-book build . -W -n --keep-going

@@ -6,7 +6,7 @@ Chapters import from here; this package never imports from chapters. Public API:
 __version__ = "0.1.0"
 
 from .claims import Measured, Verdict, check, decide, glue_value, verdict_table
-from .compare import distance_per_step, nudge_factor, rounding_floor, trajectory_distance
+from .compare import distance_per_step, nudge_factor, nudge_parameters_, rounding_floor, trajectory_distance
 from .data import CLASS_NAMES, DatasetError, FashionMNIST, load_fashion_mnist
 from .models import INITS, Scale, init_weights_, mlp
 from .optim import KerasAdam
@@ -21,6 +21,6 @@ __all__ = [
     "CLASS_NAMES", "DatasetError", "FashionMNIST", "INITS", "Identity", "KerasAdam", "Measured", "MultiTaskData", "PALETTE",
     "Scale", "Table", "TrainResult", "Verdict", "check", "decide", "distance_per_step", "environment_report", "evaluate",
     "flat_parameters", "glue_value", "init_weights_", "load_fashion_mnist", "make_deterministic", "mlp",
-    "multitask_problem", "nudge_factor", "pick_device", "prove_identity", "regression_problem", "rounding_floor",
+    "multitask_problem", "nudge_factor", "nudge_parameters_", "pick_device", "prove_identity", "regression_problem", "rounding_floor",
     "seed_everything", "train", "trajectory_distance", "use_book_style", "verdict_table",
 ]

@@ -38,21 +38,23 @@ def _real(name: str, value: object) -> float:
     return float(value)
 
 
-def glue_value(name: str, value: float, fmt: str = ".4g") -> Measured:
-    """Glue ``value`` (rounded to ``fmt`` for display) under ``name`` without showing it."""
+def glue_value(name: str, value: float, fmt: str = ".4g") -> None:
+    """Glue ``value`` (rounded to ``fmt`` for display) under ``name`` without showing it.
+
+    Returns None on purpose, so that a cell ending in a glue shows nothing (a trailing ``;`` is
+    not honoured when nbval re-executes a cell).
+    """
     from myst_nb import glue
 
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str, got {name!r}")
-    measured = Measured(_real("value", value), fmt)
-    glue(name, measured, display=False)
-    return measured
+    glue(name, Measured(_real("value", value), fmt), display=False)
 
 
 def check(name: str, measured: float, *, expected: float | None = None, rel_tol: float = 0.0,
           abs_tol: float = 0.0, at_most: float | None = None, at_least: float | None = None,
-          fmt: str = ".4g") -> Measured:
-    """Assert a measured value, glue it under ``name`` and return it as a ``Measured``.
+          fmt: str = ".4g") -> None:
+    """Assert a measured value and glue it under ``name`` (rounded to ``fmt``).
 
     With ``expected``: |measured - expected| <= max(rel_tol * |expected|, abs_tol).
     With ``at_most`` / ``at_least``: a one-sided bound (both may be given). A failure raises
@@ -78,7 +80,7 @@ def check(name: str, measured: float, *, expected: float | None = None, rel_tol:
         problems.append(f"expected at least {at_least:.6g}")
     if problems:
         raise AssertionError(f"claim {name!r} failed: measured {value:.6g}; " + "; ".join(problems))
-    return glue_value(name, value, fmt)
+    glue_value(name, value, fmt)
 
 
 VERDICTS = ("holds", "holds only when", "false")

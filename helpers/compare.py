@@ -45,6 +45,24 @@ def nudge_factor(dtype: torch.dtype = torch.float32) -> float:
     return 1.0 + torch.finfo(dtype).eps
 
 
+def nudge_parameters_(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
+    """Move every parameter of ``model`` by one ulp, up or down at random, in place.
+
+    Training from the nudged state measures how far pure rounding noise carries a run. (A loss
+    nudged by one ulp is no floor for Adam-type optimizers: they are invariant to the loss scale up
+    to eps, so they absorb it almost entirely.)
+    """
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            up = torch.rand(p.shape, generator=gen) < 0.5
+            target = torch.where(up, torch.tensor(float("inf")), torch.tensor(float("-inf"))).to(p.device, p.dtype)
+            p.copy_(torch.nextafter(p, target))
+    return model
+
+
 def rounding_floor(run: Callable[[float], np.ndarray], dtype: torch.dtype = torch.float32) -> float:
     """Trajectory distance between ``run(1.0)`` and ``run(nudge_factor(dtype))``.
 

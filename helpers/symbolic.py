@@ -14,16 +14,19 @@ class Identity:
     lhs: sp.Basic
     rhs: sp.Basic
     name: str = ""
+    shown_as: tuple[sp.Basic, sp.Basic] | None = None
 
     def latex(self) -> str:
-        return f"{sp.latex(self.lhs)} = {sp.latex(self.rhs)}"
+        lhs, rhs = self.shown_as or (self.lhs, self.rhs)
+        return f"{sp.latex(lhs)} = {sp.latex(rhs)}"
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.latex()}$"
 
     def __repr__(self) -> str:
         label = f"{self.name}: " if self.name else ""
-        return f"{label}{sp.sstr(self.lhs)} = {sp.sstr(self.rhs)}"
+        lhs, rhs = self.shown_as or (self.lhs, self.rhs)
+        return f"{label}{sp.sstr(lhs)} = {sp.sstr(rhs)}"
 
 
 def _is_zero(expr: sp.Basic) -> bool:
@@ -33,10 +36,17 @@ def _is_zero(expr: sp.Basic) -> bool:
     return simplified == 0 or bool(simplified.is_zero)
 
 
-def prove_identity(lhs: sp.Basic, rhs: sp.Basic, name: str = "") -> Identity:
-    """Return ``Identity(lhs, rhs)`` if ``simplify(lhs - rhs) == 0``, else raise AssertionError."""
+def prove_identity(lhs: sp.Basic, rhs: sp.Basic, name: str = "",
+                   shown_as: tuple[sp.Basic, sp.Basic] | None = None) -> Identity:
+    """Return ``Identity(lhs, rhs)`` if ``simplify(lhs - rhs) == 0``, else raise AssertionError.
+
+    ``shown_as`` optionally gives a compact pair of expressions to display instead of the
+    (possibly expanded) ones that were proven equal, e.g. matrix symbols for explicit matrices.
+    """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, got {type(name).__name__}")
+    if shown_as is not None and not (isinstance(shown_as, tuple) and len(shown_as) == 2):
+        raise TypeError("shown_as must be a pair (lhs, rhs) of sympy expressions")
     try:
         lhs, rhs = sp.sympify(lhs, strict=True), sp.sympify(rhs, strict=True)
     except sp.SympifyError as exc:
@@ -47,4 +57,4 @@ def prove_identity(lhs: sp.Basic, rhs: sp.Basic, name: str = "") -> Identity:
         raise ValueError(f"matrix shapes differ: {lhs.shape} and {rhs.shape}")
     if not _is_zero(lhs - rhs):
         raise AssertionError(f"identity {name or ''} not proven: simplify(lhs - rhs) = {sp.simplify(lhs - rhs)}")
-    return Identity(lhs, rhs, name)
+    return Identity(lhs, rhs, name, shown_as)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
@@ -39,7 +40,13 @@ def execute(path: Path, timeout: int) -> float:
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
-    client.execute()
+    try:
+        client.execute()
+    except CellExecutionError:
+        failed = Path("/tmp") / f"{path.stem}.failed.ipynb"
+        nbformat.write(notebook, failed)
+        print(f"  failed; the partly executed notebook is in {failed}", file=sys.stderr)
+        raise
     elapsed = time.perf_counter() - start
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
@@ -48,13 +55,23 @@ def execute(path: Path, timeout: int) -> float:
     return elapsed
 
 
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def environment() -> dict[str, str]:
     import numpy, sympy, torch, matplotlib, jupyter_book, myst_nb  # noqa: E401 - versions only
     sys.path.insert(0, str(ROOT))
     from helpers import __version__, pick_device
 
     device = pick_device()
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({platform.processor() or platform.machine()}), {torch.get_num_threads()} threads"
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{cpu_model()}, {torch.get_num_threads()} threads"
     return {"date": dt.date.today().isoformat(), "python": platform.python_version(), "torch": torch.__version__,
             "numpy": numpy.__version__, "sympy": sympy.__version__, "matplotlib": matplotlib.__version__,
             "jupyter-book": jupyter_book.__version__, "myst-nb": myst_nb.__version__, "helpers": __version__,

@@ -8,10 +8,14 @@ def test_measured_prints_rounded():
     assert Measured(2.5) * 2 == 5.0
 
 
-def test_check_passes_and_glues(capsys):
-    value = check("ratio", 100.0004, expected=100, rel_tol=1e-5)
-    assert isinstance(value, Measured) and value == 100.0004
-    assert check("bound", 0.5, at_most=1, at_least=0) == 0.5
+def test_check_passes_and_glues_a_rounded_value(monkeypatch):
+    import myst_nb
+
+    glued = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: glued.update({name: (repr(value), display)}))
+    assert check("ratio", 100.0004, expected=100, rel_tol=1e-5) is None
+    check("bound", 0.5, at_most=1, at_least=0, fmt=".2f")
+    assert glued == {"ratio": ("100", False), "bound": ("0.50", False)}
 
 
 def test_check_failure_names_claim_and_numbers():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import distance_per_step, nudge_factor, rounding_floor, trajectory_distance
+from helpers import distance_per_step, nudge_factor, nudge_parameters_, rounding_floor, trajectory_distance
 
 
 def test_identical_trajectories_have_zero_distance():
@@ -51,3 +51,16 @@ def test_rejects_bad_dtype_and_run():
         nudge_factor(torch.int32)
     with pytest.raises(TypeError, match="run"):
         rounding_floor(3)
+
+
+def test_nudge_parameters_moves_each_entry_by_one_ulp():
+    layer = torch.nn.Linear(50, 20)
+    before = [p.detach().clone() for p in layer.parameters()]
+    nudge_parameters_(layer, seed=3)
+    for old, new in zip(before, layer.parameters()):
+        step = torch.nextafter(old, torch.full_like(old, float("inf"))) - old
+        down = old - torch.nextafter(old, torch.full_like(old, float("-inf")))
+        moved = (new.detach() - old).abs()
+        assert torch.all((moved == step.abs()) | (moved == down.abs())) and torch.all(moved > 0)
+    with pytest.raises(TypeError, match="model"):
+        nudge_parameters_("not a model")

@@ -34,3 +34,11 @@ def test_rejects_non_expressions():
         prove_identity(1, 1, name=3)
     with pytest.raises(TypeError, match="both be matrices"):
         prove_identity(sp.Matrix([1]), 1)
+
+
+def test_shown_as_changes_only_the_display():
+    x = sp.symbols("x")
+    identity = prove_identity(2 * x + 2, 2 * (x + 1), shown_as=(sp.Symbol("A"), sp.Symbol("B")))
+    assert identity.latex() == "A = B" and repr(identity) == "A = B"
+    with pytest.raises(TypeError, match="shown_as"):
+        prove_identity(x, x, shown_as=x)
