@@ -32,12 +32,12 @@ mathjax:
 	@bash scripts/get-mathjax.sh
 
 book: setup
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Open _build/html/index.html in a browser."
 
 test: setup
 	$(BIN)/python -m pytest
-	$(BIN)/jupyter-book build . -W -n --keep-going --quiet
+	$(BIN)/jupyter-book build . --all -W -n --keep-going --quiet
 
 test-gpu: setup
 	SCALEBOOK_DEVICE=cuda $(BIN)/python -m pytest tests book -p no:randomly \

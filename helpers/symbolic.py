@@ -32,8 +32,12 @@ class Identity:
 def _is_zero(expr: sp.Basic) -> bool:
     if isinstance(expr, sp.MatrixBase):
         return all(_is_zero(entry) for entry in expr)
-    simplified = sp.simplify(expr)
-    return simplified == 0 or bool(simplified.is_zero)
+    # exact rewrites, tried in turn; simplify alone misses e.g. (1-p)**g - (1-p)*(1-p)**(g-1)
+    for rewrite in (lambda e: e, sp.expand_power_exp, lambda e: sp.powsimp(e.rewrite(sp.exp))):
+        simplified = sp.simplify(rewrite(expr))
+        if simplified == 0 or simplified.is_zero is True:
+            return True
+    return False
 
 
 def prove_identity(lhs: sp.Basic, rhs: sp.Basic, name: str = "",

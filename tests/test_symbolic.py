@@ -42,3 +42,9 @@ def test_shown_as_changes_only_the_display():
     assert identity.latex() == "A = B" and repr(identity) == "A = B"
     with pytest.raises(TypeError, match="shown_as"):
         prove_identity(x, x, shown_as=x)
+
+
+def test_power_identities_that_plain_simplify_misses():
+    p, g = sp.symbols("p gamma", positive=True)
+    prove_identity((1 - p) ** g, (1 - p) * (1 - p) ** (g - 1))
+    prove_identity(-p * (1 - p) ** (g - 1) - (1 - p) ** g + (1 - p) ** (g - 1), 0)
