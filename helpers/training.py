@@ -46,6 +46,8 @@ class TrainResult:
 
 def flat_parameters(model: nn.Module) -> np.ndarray:
     """All parameters of ``model`` concatenated into one float64 vector."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return torch.cat([p.detach().reshape(-1).double().cpu() for p in model.parameters()]).numpy()
 
 

@@ -55,3 +55,12 @@ def test_verdict_validation_and_table():
     assert "a \\| b" in table and "**holds**" in table
     with pytest.raises(TypeError, match="verdicts"):
         verdict_table([])
+
+
+def test_glue_value_rejects_bad_input():
+    from helpers import glue_value
+
+    with pytest.raises(TypeError, match="name"):
+        glue_value("", 1.0)
+    with pytest.raises(TypeError, match="value"):
+        glue_value("x", "1.0")

@@ -54,3 +54,13 @@ def test_generator_makes_init_reproducible():
 def test_mlp_rejects_bad_arguments(kwargs, err, word):
     with pytest.raises(err, match=word):
         mlp(**kwargs)
+
+
+def test_init_weights_and_scale_reject_bad_input():
+    with pytest.raises(ValueError, match="init"):
+        init_weights_(nn.Sequential(nn.Linear(2, 2)), "orthogonal")
+    from helpers import Scale
+
+    with pytest.raises(ValueError, match="factor"):
+        Scale(-1.0)
+    assert torch.equal(Scale(2.0)(torch.ones(2)), torch.full((2,), 2.0))

@@ -103,3 +103,14 @@ def test_train_rejects_bad_objects():
         train(model, nn.functional.mse_loss, x, y, "sgd", num_steps=1)
     with pytest.raises(ValueError, match="same, non-zero number of samples"):
         train(model, nn.functional.mse_loss, x, y[:10], opt, num_steps=1)
+
+
+def test_evaluate_and_flat_parameters_reject_bad_input():
+    x, y = _problem()
+    model = mlp([3, 1])
+    with pytest.raises(ValueError, match="batch_size"):
+        evaluate(model, nn.functional.mse_loss, x, y, batch_size=0)
+    with pytest.raises(ValueError, match="at least one sample"):
+        evaluate(model, nn.functional.mse_loss, x[:0], y[:0])
+    with pytest.raises(TypeError, match="model"):
+        flat_parameters("not a model")
