@@ -69,6 +69,8 @@ def rounding_floor(run: Callable[[float], np.ndarray], dtype: torch.dtype = torc
     ``run(loss_factor)`` must train from the same initial state with its loss multiplied by
     ``loss_factor`` and return the trajectory. The result is the distance that one-ulp noise
     alone produces along that run: an "equal up to rounding" claim is judged against it.
+    Suitable for SGD-type optimizers only: Adam-type optimizers are invariant to the loss scale up
+    to eps and absorb the nudge; for them, start a run from ``nudge_parameters_`` instead.
     """
     if not callable(run):
         raise TypeError("run must be a callable taking the loss factor and returning a trajectory")

@@ -14,11 +14,11 @@ class Identity:
     lhs: sp.Basic
     rhs: sp.Basic
     name: str = ""
-    shown_as: tuple[sp.Basic, sp.Basic] | None = None
+    shown_as: tuple[sp.Basic | str, sp.Basic | str] | None = None
 
     def latex(self) -> str:
         lhs, rhs = self.shown_as or (self.lhs, self.rhs)
-        return f"{sp.latex(lhs)} = {sp.latex(rhs)}"
+        return f"{_tex(lhs)} = {_tex(rhs)}"
 
     def _repr_latex_(self) -> str:
         return f"$\\displaystyle {self.latex()}$"
@@ -26,7 +26,16 @@ class Identity:
     def __repr__(self) -> str:
         label = f"{self.name}: " if self.name else ""
         lhs, rhs = self.shown_as or (self.lhs, self.rhs)
-        return f"{label}{sp.sstr(lhs)} = {sp.sstr(rhs)}"
+        return f"{label}{_text(lhs)} = {_text(rhs)}"
+
+
+def _tex(side: sp.Basic | str) -> str:
+    """LaTeX for one displayed side: a str is taken as LaTeX already."""
+    return side if isinstance(side, str) else sp.latex(side)
+
+
+def _text(side: sp.Basic | str) -> str:
+    return side if isinstance(side, str) else sp.sstr(side)
 
 
 def _is_zero(expr: sp.Basic) -> bool:
@@ -41,11 +50,11 @@ def _is_zero(expr: sp.Basic) -> bool:
 
 
 def prove_identity(lhs: sp.Basic, rhs: sp.Basic, name: str = "",
-                   shown_as: tuple[sp.Basic, sp.Basic] | None = None) -> Identity:
+                   shown_as: tuple[sp.Basic | str, sp.Basic | str] | None = None) -> Identity:
     """Return ``Identity(lhs, rhs)`` if ``simplify(lhs - rhs) == 0``, else raise AssertionError.
 
-    ``shown_as`` optionally gives a compact pair of expressions to display instead of the
-    (possibly expanded) ones that were proven equal, e.g. matrix symbols for explicit matrices.
+    ``shown_as`` optionally gives a compact pair to display instead of the (possibly expanded)
+    expressions that were proven equal: sympy expressions, or strings taken as LaTeX.
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, got {type(name).__name__}")

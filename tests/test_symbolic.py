@@ -48,3 +48,9 @@ def test_power_identities_that_plain_simplify_misses():
     p, g = sp.symbols("p gamma", positive=True)
     prove_identity((1 - p) ** g, (1 - p) * (1 - p) ** (g - 1))
     prove_identity(-p * (1 - p) ** (g - 1) - (1 - p) ** g + (1 - p) ** (g - 1), 0)
+
+
+def test_shown_as_accepts_raw_latex_strings():
+    x = sp.symbols("x")
+    identity = prove_identity(x + x, 2 * x, shown_as=(r"\partial_\theta L_A", 2 * x))
+    assert identity.latex() == r"\partial_\theta L_A = 2 x"
