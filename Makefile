@@ -6,13 +6,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data mathjax book test test-gpu execute sync clean
+.PHONY: help setup data mathjax book test test-gpu execute sync check-html clean
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up everything first)"
 	@echo "make test      unit tests, notebook drift checks, strict nbval, warnings-as-errors HTML build"
 	@echo "make execute   re-execute notebooks in place (NB=book/NAME.ipynb for one) and refresh twins"
 	@echo "make test-gpu  every chapter on CUDA: nbval in lax mode, so all in-notebook asserts run"
+	@echo "make check-html  open every built page in headless Chromium (maths typeset, images, links)"
 	@echo "make clean     remove _build (keeps the environment)"
 
 setup: $(STAMP) data mathjax
@@ -48,6 +49,9 @@ execute: setup
 
 sync: $(STAMP)
 	$(BIN)/jupytext --sync book/*.ipynb
+
+check-html: book
+	$(BIN)/python scripts/check_html.py _build/html
 
 clean:
 	rm -rf _build
