@@ -16,11 +16,12 @@ from .symbolic import Identity, prove_identity
 from .tables import Table
 from .synthetic import MultiTaskData, multitask_problem, regression_problem
 from .training import TrainResult, evaluate, flat_parameters, train
+from .batched import BatchedResult, clip_per_model_, train_batched
 
 __all__ = [
-    "CLASS_NAMES", "DatasetError", "FashionMNIST", "INITS", "Identity", "KerasAdam", "Measured", "MultiTaskData", "PALETTE",
-    "Scale", "Table", "TrainResult", "Verdict", "check", "decide", "distance_per_step", "environment_report", "evaluate",
+    "BatchedResult", "CLASS_NAMES", "DatasetError", "FashionMNIST", "INITS", "Identity", "KerasAdam", "Measured", "MultiTaskData", "PALETTE",
+    "Scale", "Table", "TrainResult", "Verdict", "check", "clip_per_model_", "decide", "distance_per_step", "environment_report", "evaluate",
     "flat_parameters", "glue_value", "init_weights_", "load_fashion_mnist", "make_deterministic", "mlp",
     "multitask_problem", "nudge_factor", "nudge_parameters_", "pick_device", "prove_identity", "regression_problem", "rounding_floor",
-    "seed_everything", "train", "trajectory_distance", "use_book_style", "verdict_table",
+    "seed_everything", "train", "train_batched", "trajectory_distance", "use_book_style", "verdict_table",
 ]

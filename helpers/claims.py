@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from numbers import Real
 
+from ._checks import one_of
 from .tables import Table
 
 
@@ -20,14 +21,15 @@ class Measured(float):
 
     fmt: str
 
-    def __new__(cls, value: float, fmt: str = ".4g") -> "Measured":
+    def __new__(cls, value: float, fmt: str = ".4g", prefix: str = "") -> "Measured":
         obj = super().__new__(cls, value)
         format(0.0, fmt)  # raises ValueError for a bad format spec
         obj.fmt = fmt
+        obj.prefix = prefix
         return obj
 
     def __repr__(self) -> str:
-        return format(float(self), self.fmt)
+        return self.prefix + format(float(self), self.fmt)
 
     __str__ = __repr__
 
@@ -53,13 +55,18 @@ def glue_value(name: str, value: float, fmt: str = ".4g") -> None:
 
 def check(name: str, measured: float, *, expected: float | None = None, rel_tol: float = 0.0,
           abs_tol: float = 0.0, at_most: float | None = None, at_least: float | None = None,
-          fmt: str = ".4g") -> None:
+          fmt: str = ".4g", shown: str = "value") -> None:
     """Assert a measured value and glue it under ``name`` (rounded to ``fmt``).
 
     With ``expected``: |measured - expected| <= max(rel_tol * |expected|, abs_tol).
     With ``at_most`` / ``at_least``: a one-sided bound (both may be given). A failure raises
     AssertionError naming the claim, the measured value and what was expected.
+    ``shown="bound"`` glues the checked bound ("≤ 1e-09") instead of the value: use it for values
+    at rounding level, whose digits change between CPUs and thread counts.
     """
+    one_of("shown", shown, ("value", "bound"))
+    if shown == "bound" and (at_most is None) == (at_least is None):
+        raise ValueError('shown="bound" needs exactly one of at_most and at_least')
     value = _real("measured", measured)
     if expected is None and at_most is None and at_least is None:
         raise ValueError("give expected (with rel_tol/abs_tol), at_most or at_least")
@@ -80,7 +87,13 @@ def check(name: str, measured: float, *, expected: float | None = None, rel_tol:
         problems.append(f"expected at least {at_least:.6g}")
     if problems:
         raise AssertionError(f"claim {name!r} failed: measured {value:.6g}; " + "; ".join(problems))
-    glue_value(name, value, fmt)
+    if shown == "bound":
+        from myst_nb import glue
+
+        bound, prefix = (at_most, "≤ ") if at_most is not None else (at_least, "≥ ")
+        glue(name, Measured(_real("bound", bound), fmt, prefix), display=False)
+    else:
+        glue_value(name, value, fmt)
 
 
 VERDICTS = ("holds", "holds only when", "false")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Real
 
 
@@ -13,9 +13,14 @@ def _format(value: object, fmt: str) -> str:
 
 
 class Table:
-    """A table of already-computed values; numbers are formatted with ``fmt`` (about 4 digits)."""
+    """A table of already-computed values; numbers are formatted with ``fmt`` (about 4 digits).
 
-    def __init__(self, header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str = ".4g") -> None:
+    ``links`` maps a first-column value to a MyST target label: in the book that cell becomes a
+    cross-reference to the section that derives the row (the plain-text form is unchanged).
+    """
+
+    def __init__(self, header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str = ".4g",
+                 links: Mapping[str, str] | None = None) -> None:
         if isinstance(header, str) or not isinstance(header, Sequence) or not header:
             raise TypeError(f"header must be a non-empty sequence of column names, got {header!r}")
         format(0.0, fmt)
@@ -27,6 +32,12 @@ class Table:
             self.rows.append([_format(v, fmt) for v in row])
         if not self.rows:
             raise ValueError("rows must hold at least one row")
+        if links is not None and not isinstance(links, Mapping):
+            raise TypeError(f"links must be a mapping from first-column values to target labels, got {type(links).__name__}")
+        self.links = dict(links or {})
+        unknown = sorted(set(self.links) - {row[0] for row in self.rows})
+        if unknown:
+            raise ValueError(f"links names rows that are not in the table: {unknown}")
 
     def _repr_markdown_(self) -> str:
         def cell(text: str) -> str:
@@ -34,7 +45,10 @@ class Table:
 
         lines = ["| " + " | ".join(cell(h) for h in self.header) + " |",
                  "|" + "|".join("---" for _ in self.header) + "|"]
-        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in self.rows]
+        def first(text: str) -> str:
+            return f"{{ref}}`{cell(text)} <{self.links[text]}>`" if text in self.links else cell(text)
+
+        lines += ["| " + " | ".join([first(row[0]), *(cell(v) for v in row[1:])]) + " |" for row in self.rows]
         return "\n".join(lines)
 
     def __repr__(self) -> str:

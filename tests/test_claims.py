@@ -64,3 +64,17 @@ def test_glue_value_rejects_bad_input():
         glue_value("", 1.0)
     with pytest.raises(TypeError, match="value"):
         glue_value("x", "1.0")
+
+
+def test_check_can_glue_the_bound_for_rounding_level_values(monkeypatch):
+    import myst_nb
+
+    glued = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: glued.update({name: repr(value)}))
+    check("tiny", 3.7e-16, at_most=1e-12, fmt=".0e", shown="bound")
+    check("growth", 1.93, at_least=1.5, fmt=".2g", shown="bound")
+    assert glued == {"tiny": "≤ 1e-12", "growth": "≥ 1.5"}
+    with pytest.raises(ValueError, match="exactly one of at_most and at_least"):
+        check("x", 1.0, at_most=2, at_least=0, shown="bound")
+    with pytest.raises(ValueError, match="shown"):
+        check("x", 1.0, at_most=2, shown="digits")

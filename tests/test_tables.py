@@ -19,3 +19,16 @@ def test_markdown_and_text_forms():
 def test_rejects_bad_tables(header, rows, err, word):
     with pytest.raises(err, match=word):
         Table(header, rows)
+
+
+def test_links_turn_first_cells_into_cross_references_in_markdown_only():
+    table = Table(["row", "value"], [["a", 1.0], ["b", 2.0]], links={"a": "sec-a"})
+    assert "| {ref}`a <sec-a>` | 1 |" in table._repr_markdown_()
+    assert "| b | 2 |" in table._repr_markdown_()
+    assert "{ref}" not in repr(table)
+
+
+@pytest.mark.parametrize("links, error", [(["a"], TypeError), ({"missing": "sec"}, ValueError)])
+def test_links_must_map_existing_rows(links, error):
+    with pytest.raises(error, match="links"):
+        Table(["row", "value"], [["a", 1.0]], links=links)
