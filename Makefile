@@ -6,17 +6,21 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data mathjax book test test-gpu execute sync check-html clean
+.PHONY: help setup data mathjax chromium book test test-variant test-variants test-gpu seed-stress benchmark execute sync check-html clean
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up everything first)"
 	@echo "make test      unit tests, notebook drift checks, strict nbval, warnings-as-errors HTML build"
+	@echo "make test-variant  nbval of every chapter with 1 thread and the generic CPU code path (CI runs it)"
+	@echo "make test-variants nbval with OMP_NUM_THREADS=1, then with ATEN_CPU_CAPABILITY=default, separately"
+	@echo "make seed-stress   every chapter's claims re-checked with 5+ other seeds (report: _build/seed-stress.md)"
+	@echo "make benchmark     set-up, build, chapter and trainer timings into BENCHMARKS.md (about 9 min)"
 	@echo "make execute   re-execute notebooks in place (NB=book/NAME.ipynb for one) and refresh twins"
 	@echo "make test-gpu  every chapter on CUDA: nbval in lax mode, so all in-notebook asserts run"
-	@echo "make check-html  open every built page in headless Chromium (maths typeset, images, links)"
+	@echo "make check-html  browser test of the built book, plus laptop/phone screenshots in _build/screenshots"
 	@echo "make clean     remove _build (keeps the environment)"
 
-setup: $(STAMP) data mathjax
+setup: $(STAMP) data mathjax chromium
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found. The pinned set is tested on Python 3.11;" \
@@ -32,6 +36,9 @@ data: $(STAMP)
 mathjax:
 	@bash scripts/get-mathjax.sh
 
+chromium:
+	@bash scripts/get-chromium.sh
+
 book: setup
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Open _build/html/index.html in a browser."
@@ -39,6 +46,21 @@ book: setup
 test: setup
 	$(BIN)/python -m pytest
 	$(BIN)/jupyter-book build . --all -W -n --keep-going --quiet
+	$(BIN)/python scripts/check_html.py _build/html
+
+# Other thread counts and a conservative CPU code path must reproduce the stored outputs too.
+test-variant: setup
+	OMP_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default $(BIN)/python -m pytest book
+
+test-variants: setup
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest book
+	ATEN_CPU_CAPABILITY=default $(BIN)/python -m pytest book
+
+seed-stress: setup
+	$(BIN)/python scripts/seed_stress.py
+
+benchmark: setup
+	$(BIN)/python benchmarks/run.py
 
 test-gpu: setup
 	SCALEBOOK_DEVICE=cuda $(BIN)/python -m pytest tests book -p no:randomly \
@@ -51,7 +73,7 @@ sync: $(STAMP)
 	$(BIN)/jupytext --sync book/*.ipynb
 
 check-html: book
-	$(BIN)/python scripts/check_html.py _build/html
+	$(BIN)/python scripts/check_html.py _build/html --screenshots _build/screenshots
 
 clean:
 	rm -rf _build

@@ -11,7 +11,7 @@ from .data import CLASS_NAMES, DatasetError, FashionMNIST, load_fashion_mnist
 from .models import INITS, Scale, init_weights_, mlp
 from .optim import KerasAdam
 from .plotting import PALETTE, use_book_style
-from .runtime import environment_report, make_deterministic, pick_device, seed_everything
+from .runtime import environment_report, make_deterministic, pick_device, seed_everything, seeds
 from .symbolic import Identity, prove_identity
 from .tables import Table
 from .synthetic import MultiTaskData, multitask_problem, regression_problem
@@ -23,5 +23,5 @@ __all__ = [
     "Scale", "Table", "TrainResult", "Verdict", "check", "clip_per_model_", "decide", "distance_per_step", "environment_report", "evaluate",
     "flat_parameters", "glue_value", "init_weights_", "load_fashion_mnist", "make_deterministic", "mlp",
     "multitask_problem", "nudge_factor", "nudge_parameters_", "pick_device", "prove_identity", "regression_problem", "rounding_floor",
-    "seed_everything", "train", "train_batched", "trajectory_distance", "use_book_style", "verdict_table",
+    "seed_everything", "seeds", "train", "train_batched", "trajectory_distance", "use_book_style", "verdict_table",
 ]

@@ -9,6 +9,8 @@ Adadelta) then updates each model as if it were alone; optimizers that mix entri
 model, with the formula of ``torch.nn.utils.clip_grad_norm_``.
 
 Full-batch training only: every step sees all samples, as the chapters' exact-map experiments do.
+Buffers are stacked and passed along, but buffers updated in place (BatchNorm's running statistics)
+are not supported under ``vmap``: use LayerNorm, or BatchNorm with ``track_running_stats=False``.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class BatchedResult:
     losses : (num_models, steps) loss before each step, NaN after a model diverged.
     diverged_at : per model, the first step whose loss was NaN/inf, or None.
     trajectory : (num_models, snapshots, num_params) float64 parameters at steps 0, k, 2k, ...
-        in the order of ``model.parameters()`` (None unless recorded).
+        in the order of ``model.parameters()`` (None unless recorded); NaN after a model diverged.
     grad_norms : (num_models, steps) gradient norm before clipping (None unless clipping).
     """
 

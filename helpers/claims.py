@@ -7,7 +7,9 @@ chapter with one computed verdict per claim.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from numbers import Real
@@ -53,6 +55,20 @@ def glue_value(name: str, value: float, fmt: str = ".4g") -> None:
     glue(name, Measured(_real("value", value), fmt), display=False)
 
 
+CLAIMS_LOG_ENV_VAR = "SCALEBOOK_CLAIMS_LOG"
+
+
+def _log_claim(name: str, value: float, passed: bool, **bounds: float | None) -> None:
+    """Append one checked claim to the JSON-lines file named by ``$SCALEBOOK_CLAIMS_LOG`` (if set)."""
+    path = os.environ.get(CLAIMS_LOG_ENV_VAR)
+    if not path:
+        return
+    record = {"name": name, "value": value if math.isfinite(value) else str(value), "passed": passed,
+              **{k: v for k, v in bounds.items() if v not in (None, 0.0)}}
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(json.dumps(record) + "\n")
+
+
 def check(name: str, measured: float, *, expected: float | None = None, rel_tol: float = 0.0,
           abs_tol: float = 0.0, at_most: float | None = None, at_least: float | None = None,
           fmt: str = ".4g", shown: str = "value") -> None:
@@ -85,6 +101,8 @@ def check(name: str, measured: float, *, expected: float | None = None, rel_tol:
         problems.append(f"expected at most {at_most:.6g}")
     if at_least is not None and not value >= _real("at_least", at_least):
         problems.append(f"expected at least {at_least:.6g}")
+    _log_claim(name, value, not problems, expected=expected, rel_tol=rel_tol, abs_tol=abs_tol,
+               at_most=at_most, at_least=at_least)
     if problems:
         raise AssertionError(f"claim {name!r} failed: measured {value:.6g}; " + "; ".join(problems))
     if shown == "bound":

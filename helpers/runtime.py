@@ -11,6 +11,8 @@ import torch
 
 #: Environment variable that overrides the automatic device choice ("cpu", "cuda", "cuda:1", ...).
 DEVICE_ENV_VAR = "SCALEBOOK_DEVICE"
+SEED_OFFSET_ENV_VAR = "SCALEBOOK_SEED_OFFSET"
+MIN_SEEDS_ENV_VAR = "SCALEBOOK_MIN_SEEDS"
 
 
 def pick_device(preferred: str | None = None) -> torch.device:
@@ -31,6 +33,24 @@ def pick_device(preferred: str | None = None) -> torch.device:
     if device.type not in {"cpu", "cuda"}:
         raise ValueError(f"device {choice!r} is not supported; use 'cpu', 'cuda' or 'cuda:N'")
     return device
+
+
+def seeds(count: int) -> tuple[int, ...]:
+    """The seeds a chapter averages over: ``0 .. count-1`` unless the seed-stress run moves them.
+
+    ``$SCALEBOOK_SEED_OFFSET`` shifts them (other seeds, same claims) and ``$SCALEBOOK_MIN_SEEDS``
+    raises their number; the stored outputs always come from the defaults.
+    """
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be an int >= 1, got {count!r}")
+    values = {}
+    for name in (SEED_OFFSET_ENV_VAR, MIN_SEEDS_ENV_VAR):
+        raw = os.environ.get(name, "0")
+        if not raw.isdigit():
+            raise ValueError(f"${name} must be a non-negative integer, got {raw!r}")
+        values[name] = int(raw)
+    offset = values[SEED_OFFSET_ENV_VAR]
+    return tuple(range(offset, offset + max(count, values[MIN_SEEDS_ENV_VAR])))
 
 
 def seed_everything(seed: int) -> torch.Generator:

@@ -1,11 +1,19 @@
-"""Check the built book in headless Chromium: equations typeset, images present, internal links resolve.
+"""Browser test of the built book: every page opened in headless Chromium.
 
-Usage: python scripts/check_html.py [_build/html]   (a maintainer check; not yet part of `make test`)
-Needs Debian's chromium. Console errors are not inspected yet (that needs the DevTools protocol).
+Usage: python scripts/check_html.py [_build/html] [--screenshots DIR]
+
+For each page it checks that the page loads, that equations are typeset by the bundled MathJax
+(<mjx-container> present, no raw $$ or \\( left in the text), that every image exists and is a
+readable PNG/JPEG/SVG, that every internal link (and #anchor) resolves, that the console shows no
+errors besides the documented harmless ones (HARMLESS), and, on chapter pages, that the reader
+conveniences are there (download, launch buttons, repository link, copy buttons, search). It is
+part of `make test`. Without Chromium it fails and says so (Debian: apt-get install chromium).
+With --screenshots it also saves full-page screenshots at laptop and phone widths, to look at.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import shutil
 import subprocess
@@ -15,66 +23,147 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=8000"]
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=8000",
+                  "--hide-scrollbars"]
+# Console messages that are known and harmless, each with the reason.
+HARMLESS = {
+    "Identifier 'THEBE_JS_URL' has already been declared":
+        "sphinx-thebe declares its script URL twice on every Jupyter Book 1 page; thebe is not used here",
+}
+CONSOLE = re.compile(r':CONSOLE(?::\d+)?\]? ?(?:\(\d+\))?\s*"(?P<message>.*)", source: (?P<source>\S*)')
+ERROR_WORDS = re.compile(r"Uncaught|Failed to load|Error|error|refused|ERR_", re.ASCII)
+WIDTHS = {"laptop": 1280, "phone": 390}
 
 
-class Links(HTMLParser):
+class PageParser(HTMLParser):
+    """Collects image sources, link targets, element ids and a few class names of one HTML page."""
+
     def __init__(self) -> None:
         super().__init__()
         self.images: list[str] = []
         self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+        self.classes: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"])
+        self.classes.update((values.get("class") or "").split())
         if tag == "img" and values.get("src"):
             self.images.append(values["src"])
         if tag == "a" and values.get("href"):
             self.hrefs.append(values["href"])
 
 
-def rendered_dom(page: Path, chromium: str) -> str:
+def parse(html: str) -> PageParser:
+    parser = PageParser()
+    parser.feed(html)
+    return parser
+
+
+def open_in_chromium(page: Path, chromium: str) -> tuple[str, list[str]]:
+    """The DOM after scripts ran, and the console messages Chromium logged."""
     with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
-                              capture_output=True, text=True, timeout=120).stdout
+        done = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr",
+                               "--v=0", "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    messages = [m.group("message") for m in map(CONSOLE.search, done.stderr.splitlines()) if m]
+    return done.stdout, messages
 
 
-def check_page(page: Path, chromium: str) -> list[str]:
-    problems = []
+def screenshot(page: Path, chromium: str, target: Path, width: int) -> None:
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={target}",
+                        f"--window-size={width},16000", page.as_uri()], capture_output=True, timeout=120, check=True)
+
+
+def image_problem(path: Path) -> str | None:
+    if not path.is_file():
+        return "missing"
+    head = path.read_bytes()[:512]
+    if head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8") or b"<svg" in head:
+        return None
+    return "not a PNG, JPEG or SVG image"
+
+
+def link_problem(page: Path, href: str, root: Path) -> str | None:
+    if href.startswith(("http:", "https:", "mailto:", "javascript:")):
+        return None
+    target, _, anchor = href.partition("#")
+    target = target.split("?")[0]
+    path = (page.parent / target).resolve() if target else page
+    if not path.exists():
+        return "target file missing"
+    if path.is_dir():
+        path = path / "index.html"
+    if anchor and path.suffix == ".html" and path.is_relative_to(root):
+        if anchor not in parse(path.read_text(errors="replace")).ids:
+            return f"no element with id {anchor!r} in {path.name}"
+    return None
+
+
+def check_page(page: Path, root: Path, chromium: str) -> list[str]:
+    name = page.relative_to(root)
     source = page.read_text()
-    dom = rendered_dom(page, chromium)
-    if not dom:
-        return [f"{page}: Chromium returned no DOM"]
-    has_math = 'class="math' in source or "\\(" in source
-    if has_math and "<mjx-container" not in dom:
-        problems.append(f"{page}: maths present but not typeset (no <mjx-container>)")
-    text = re.sub(r"<(script|style)[^>]*>.*?</\1>", "", dom, flags=re.S)
+    dom, console = open_in_chromium(page, chromium)
+    if "<main" not in dom or len(dom) < 1000:
+        return [f"{name}: did not load (no <main> in the rendered DOM)"]
+    problems = []
+    if ('class="math' in source or "\\(" in source) and "<mjx-container" not in dom:
+        problems.append(f"{name}: maths present but not typeset (no <mjx-container>)")
+    text = re.sub(r"<(script|style|mjx-container)[^>]*>.*?</\1>", "", dom, flags=re.S)
     text = re.sub(r"<[^>]+>", "", text)
     if "$$" in text or "\\(" in text:
-        problems.append(f"{page}: raw TeX delimiters left in the rendered text")
-    parser = Links()
-    parser.feed(source)
-    for src in parser.images:
-        if not src.startswith(("http:", "https:", "data:")) and not (page.parent / src.split("?")[0]).is_file():
-            problems.append(f"{page}: missing image {src}")
-    for href in parser.hrefs:
-        target = href.split("#")[0].split("?")[0]
-        if target and not href.startswith(("http:", "https:", "mailto:")) and not (page.parent / target).exists():
-            problems.append(f"{page}: broken internal link {href}")
+        problems.append(f"{name}: raw TeX delimiters left in the rendered text")
+    built = parse(source)
+    for src in built.images:
+        if not src.startswith(("http:", "https:", "data:")):
+            issue = image_problem(page.parent / src.split("?")[0])
+            if issue:
+                problems.append(f"{name}: image {src}: {issue}")
+    for href in sorted(set(built.hrefs)):
+        issue = link_problem(page, href, root)
+        if issue:
+            problems.append(f"{name}: link {href}: {issue}")
+    for message in console:
+        if ERROR_WORDS.search(message) and not any(known in message for known in HARMLESS):
+            problems.append(f"{name}: console error: {message[:200]}")
+    if page.stem[:2].isdigit():  # a chapter page
+        rendered = parse(dom)
+        wanted = {"download button (.ipynb)": ".ipynb" in source and "btn-download" in source,
+                  "Binder launch button": "mybinder.org" in source, "Colab launch button": "colab.research.google.com" in source,
+                  "repository link": "btn-source-repository-button" in source or "repository-button" in source,
+                  "copy buttons": "copybtn" in rendered.classes, "search": "search-button" in source or "search" in source}
+        problems += [f"{name}: missing {what}" for what, present in wanted.items() if not present]
     return problems
 
 
 def main() -> None:
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html").resolve()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", nargs="?", default="_build/html")
+    parser.add_argument("--screenshots", type=Path, help="also save laptop and phone screenshots of every page here")
+    args = parser.parse_args()
+    root = Path(args.root).resolve()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
-        raise SystemExit("error: chromium not found (Debian: apt-get install chromium); the HTML was not checked")
-    pages = sorted(root.glob("book/*.html"))
-    if not pages:
-        raise SystemExit(f"error: no pages under {root}/book; build the book first (make book)")
-    problems = [p for page in pages for p in check_page(page, chromium)]
+        raise SystemExit("error: the browser test needs Chromium, which is not installed (Debian: apt-get install "
+                         "chromium, or run make setup as root); the HTML was NOT checked")
+    pages = sorted(root.glob("book/*.html")) + [p for p in [root / "search.html"] if p.exists()]
+    if len(pages) < 2:
+        raise SystemExit(f"error: no built pages under {root}; build the book first (make book)")
+    problems = []
+    for page in pages:
+        found = check_page(page, root, chromium)
+        print(f"{'ok ' if not found else 'BAD'} {page.relative_to(root)}")
+        problems += found
+        if args.screenshots:
+            args.screenshots.mkdir(parents=True, exist_ok=True)
+            for label, width in WIDTHS.items():
+                screenshot(page, chromium, args.screenshots / f"{page.stem}-{label}.png", width)
     for line in problems:
         print(line)
-    print(f"{len(pages)} pages checked, {len(problems)} problems")
+    print(f"browser test: {len(pages)} pages, {len(problems)} problems"
+          + (f"; screenshots in {args.screenshots}" if args.screenshots else ""))
     sys.exit(1 if problems else 0)
 
 
