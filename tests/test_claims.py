@@ -78,3 +78,19 @@ def test_check_can_glue_the_bound_for_rounding_level_values(monkeypatch):
         check("x", 1.0, at_most=2, at_least=0, shown="bound")
     with pytest.raises(ValueError, match="shown"):
         check("x", 1.0, at_most=2, shown="digits")
+
+
+def test_checks_are_logged_for_the_seed_stress_run(tmp_path, monkeypatch):
+    import json
+
+    import myst_nb
+
+    monkeypatch.setattr(myst_nb, "glue", lambda *args, **kwargs: None)
+    log = tmp_path / "claims.jsonl"
+    monkeypatch.setenv("SCALEBOOK_CLAIMS_LOG", str(log))
+    check("ok", 0.5, at_most=1.0)
+    with pytest.raises(AssertionError):
+        check("bad", 2.0, expected=1.0, rel_tol=0.1)
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert records == [{"name": "ok", "value": 0.5, "passed": True, "at_most": 1.0},
+                       {"name": "bad", "value": 2.0, "passed": False, "expected": 1.0, "rel_tol": 0.1}]

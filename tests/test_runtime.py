@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import environment_report, pick_device, seed_everything
+from helpers import environment_report, pick_device, seed_everything, seeds
 from helpers.runtime import DEVICE_ENV_VAR
 
 
@@ -52,3 +52,24 @@ def test_seed_everything_rejects_bad_seed(bad, err):
 def test_environment_report_names_versions_and_device():
     line = environment_report(torch.device("cpu"))
     assert "torch " + torch.__version__ in line and "device cpu" in line and "\n" not in line
+
+
+def test_seeds_default_and_stress_settings(monkeypatch):
+    monkeypatch.delenv("SCALEBOOK_SEED_OFFSET", raising=False)
+    monkeypatch.delenv("SCALEBOOK_MIN_SEEDS", raising=False)
+    assert seeds(3) == (0, 1, 2)
+    monkeypatch.setenv("SCALEBOOK_SEED_OFFSET", "100")
+    monkeypatch.setenv("SCALEBOOK_MIN_SEEDS", "5")
+    assert seeds(3) == (100, 101, 102, 103, 104) and seeds(7) == tuple(range(100, 107))
+
+
+@pytest.mark.parametrize("count", [0, -1, 2.5, True, "3"])
+def test_seeds_rejects_bad_counts(count):
+    with pytest.raises(ValueError, match="count"):
+        seeds(count)
+
+
+def test_seeds_rejects_bad_environment(monkeypatch):
+    monkeypatch.setenv("SCALEBOOK_SEED_OFFSET", "-3")
+    with pytest.raises(ValueError, match="SCALEBOOK_SEED_OFFSET"):
+        seeds(2)
