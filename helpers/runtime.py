@@ -13,6 +13,8 @@ import torch
 DEVICE_ENV_VAR = "SCALEBOOK_DEVICE"
 SEED_OFFSET_ENV_VAR = "SCALEBOOK_SEED_OFFSET"
 MIN_SEEDS_ENV_VAR = "SCALEBOOK_MIN_SEEDS"
+THREADS_ENV_VAR = "SCALEBOOK_THREADS"
+BOOK_THREADS = 2  # the intra-op thread count that produced the stored outputs
 
 
 def pick_device(preferred: str | None = None) -> torch.device:
@@ -66,7 +68,17 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def make_deterministic() -> None:
-    """Ask torch for deterministic kernels (and cuBLAS workspaces) so reruns repeat exactly."""
+    """Ask torch for deterministic kernels (and cuBLAS workspaces) so reruns repeat exactly.
+
+    On the CPU it also fixes the number of intra-op threads (``BOOK_THREADS``, or
+    ``$SCALEBOOK_THREADS``): float32 matrix products of Chapter 1's size add in an order that depends
+    on the thread count, and training carries that difference to the printed digits. Fixing it
+    makes the stored outputs reproduce on machines with any number of cores.
+    """
+    raw = os.environ.get(THREADS_ENV_VAR, str(BOOK_THREADS))
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"${THREADS_ENV_VAR} must be a positive integer, got {raw!r}")
+    torch.set_num_threads(int(raw))
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.backends.cudnn.benchmark = False

@@ -73,3 +73,21 @@ def test_seeds_rejects_bad_environment(monkeypatch):
     monkeypatch.setenv("SCALEBOOK_SEED_OFFSET", "-3")
     with pytest.raises(ValueError, match="SCALEBOOK_SEED_OFFSET"):
         seeds(2)
+
+
+def test_make_deterministic_fixes_the_thread_count(monkeypatch):
+    from helpers import make_deterministic
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("SCALEBOOK_THREADS", raising=False)
+        make_deterministic()
+        assert torch.get_num_threads() == 2
+        monkeypatch.setenv("SCALEBOOK_THREADS", "1")
+        make_deterministic()
+        assert torch.get_num_threads() == 1
+        monkeypatch.setenv("SCALEBOOK_THREADS", "zero")
+        with pytest.raises(ValueError, match="SCALEBOOK_THREADS"):
+            make_deterministic()
+    finally:
+        torch.set_num_threads(before)
