@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,23 +25,13 @@ from pathlib import Path
 import nbformat
 import torch
 from nbclient import NotebookClient
-from torch import nn
 
 import helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import batched_trainer  # noqa: E402
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+import fashion_epoch  # noqa: E402
 
 
 def timed(command: list[str], repeats: int) -> list[float]:
@@ -62,42 +51,13 @@ def execute_chapter(path: Path) -> float:
     return time.perf_counter() - start
 
 
-def fashion_epochs(device: torch.device) -> tuple[float, float]:
-    """Chapter 1's set-up: (median s/epoch of one run alone, s/epoch/run over the chapter's 18 runs)."""
-    data = helpers.load_fashion_mnist("train")
-    test = helpers.load_fashion_mnist("test")
-    x = data.images.reshape(-1, 784).float().to(device)
-    x_test = test.images.reshape(-1, 784).float().to(device)
-    y, y_test = data.labels.to(device), test.labels.to(device)
-
-    def one_epoch(divisor: float, seed: int, evaluate: bool = True) -> float:
-        model = helpers.mlp([784, 128, 10], init="glorot_uniform", generator=torch.Generator().manual_seed(seed)).to(device)
-        inputs, test_inputs = x / divisor, x_test / divisor
-        start = time.perf_counter()
-        helpers.train(model, nn.functional.cross_entropy, inputs, y, helpers.KerasAdam(model.parameters()),
-                      num_epochs=1, batch_size=32, seed=seed)
-        if evaluate:
-            helpers.evaluate(model, nn.functional.cross_entropy, test_inputs, y_test)
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        return time.perf_counter() - start
-
-    one_epoch(255.0, 0, evaluate=False)  # warm-up: the first epoch pays one-off allocation costs
-    alone = statistics.median(one_epoch(255.0, seed, evaluate=False) for seed in range(3))
-    start = time.perf_counter()
-    runs = [(divisor, seed) for _loss in range(2) for divisor in (255.0, 1.0, 1000.0) for seed in range(3)]
-    for divisor, seed in runs:
-        one_epoch(divisor, seed)
-    return alone, (time.perf_counter() - start) / len(runs)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-chapters", action="store_true", help="leave out the chapter executions")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     device = helpers.pick_device()
-    machine = (f"{cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__}, device {device}"
+    machine = (f"{helpers.cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__}, device {device}"
                + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else ""))
     rows: list[tuple[str, str, str]] = []
 
@@ -115,7 +75,7 @@ def main() -> None:
             times = [first] + ([execute_chapter(path), execute_chapter(path)] if first < 30 else [])
             add(f"execute {path.stem}", f"{statistics.median(times):.0f} s",
                 "median of 3" if len(times) == 3 else "one run")
-    alone, full_set = fashion_epochs(device)
+    alone, full_set = fashion_epoch.epoch_timings(device)
     add("Fashion-MNIST epoch, one run alone (ch. 1 set-up)", f"{alone:.2f} s/epoch", "training only, median of 3; target ≤ 0.8")
     add("Fashion-MNIST epoch, ch. 1's 18 runs in sequence", f"{full_set:.2f} s/epoch/run", "one epoch each, with test evaluation")
     for row in batched_trainer.measure([8, 64, 256], steps=100, repeats=3, device=device):

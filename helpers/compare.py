@@ -38,6 +38,21 @@ def trajectory_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(distance_per_step(a, b).max())
 
 
+def run_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """``trajectory_distance`` for whole runs, or the largest over a leading axis of runs (seeds).
+
+    ``inf`` when a run stopped early (the shapes differ) or left the finite numbers: a diverged run
+    is as far from an exact equivalent as a run can be.
+    """
+    a, b = (np.asarray(x.detach().double().cpu() if isinstance(x, torch.Tensor) else x, dtype=np.float64)
+            for x in (a, b))
+    if a.shape != b.shape or not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return float("inf")
+    if a.ndim == 3:
+        return max(trajectory_distance(a[i], b[i]) for i in range(a.shape[0]))
+    return trajectory_distance(a, b)
+
+
 def nudge_factor(dtype: torch.dtype = torch.float32) -> float:
     """1 + machine epsilon of ``dtype``: multiply a loss by this to measure rounding noise."""
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:

@@ -87,6 +87,17 @@ def make_deterministic() -> None:
     torch.backends.cudnn.allow_tf32 = False
 
 
+def cpu_model() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what ``platform`` reports."""
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def environment_report(device: torch.device | None = None) -> str:
     """One line naming the versions and the device, for the top of each chapter."""
     from . import __version__

@@ -55,20 +55,10 @@ def execute(path: Path, timeout: int) -> float:
     return elapsed
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def environment() -> dict[str, str]:
     import numpy, sympy, torch, matplotlib, jupyter_book, myst_nb  # noqa: E401 - versions only
     sys.path.insert(0, str(ROOT))
-    from helpers import __version__, pick_device
+    from helpers import __version__, cpu_model, pick_device
 
     device = pick_device()
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{cpu_model()}, {torch.get_num_threads()} threads"

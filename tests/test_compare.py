@@ -64,3 +64,17 @@ def test_nudge_parameters_moves_each_entry_by_one_ulp():
         assert torch.all((moved == step.abs()) | (moved == down.abs())) and torch.all(moved > 0)
     with pytest.raises(TypeError, match="model"):
         nudge_parameters_("not a model")
+
+
+def test_run_distance_over_runs_and_divergence():
+    from helpers import run_distance
+
+    a = np.ones((2, 3, 4))
+    b = a.copy()
+    b[1, 2, 0] = 1.5
+    assert run_distance(a, a) == 0.0
+    assert run_distance(a, b) == pytest.approx(0.5 / 1.5)
+    assert run_distance(a[0], b[0]) == 0.0
+    b[0, 0, 0] = np.nan
+    assert run_distance(a, b) == float("inf")
+    assert run_distance(a[:, :2], a) == float("inf")  # a run that stopped early

@@ -91,3 +91,9 @@ def test_make_deterministic_fixes_the_thread_count(monkeypatch):
             make_deterministic()
     finally:
         torch.set_num_threads(before)
+
+
+def test_cpu_model_names_something():
+    from helpers import cpu_model
+
+    assert isinstance(cpu_model(), str) and cpu_model()
