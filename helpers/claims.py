@@ -55,6 +55,38 @@ def glue_value(name: str, value: float, fmt: str = ".4g") -> None:
     glue(name, Measured(_real("value", value), fmt), display=False)
 
 
+CHAOTIC = "chaotic"
+
+
+class Text(str):
+    """A string that glues and prints without quotes."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def outcome_text(value: float, *, chaotic: bool, fmt: str = ".4g") -> str:
+    """``value`` rounded to ``fmt``, or "chaotic" for the outcome of a run whose digits are rounding noise.
+
+    A run is chaotic when a one-ulp nudge of its start changes the outcome visibly (the chapters measure
+    it); its printed digits would then differ between CPUs that round one operation differently.
+    """
+    if not isinstance(chaotic, bool):
+        raise TypeError(f"chaotic must be a bool computed in the notebook, got {type(chaotic).__name__}")
+    value = _real("value", value)
+    format(0.0, fmt)  # raises ValueError for a bad format spec
+    return CHAOTIC if chaotic else format(value, fmt)
+
+
+def glue_outcome(name: str, value: float, *, chaotic: bool, fmt: str = ".4g") -> None:
+    """Glue ``outcome_text(value, chaotic=..., fmt=...)`` under ``name`` without showing it."""
+    from myst_nb import glue
+
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str, got {name!r}")
+    glue(name, Text(outcome_text(value, chaotic=chaotic, fmt=fmt)), display=False)
+
+
 CLAIMS_LOG_ENV_VAR = "SCALEBOOK_CLAIMS_LOG"
 
 

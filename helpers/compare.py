@@ -90,3 +90,44 @@ def rounding_floor(run: Callable[[float], np.ndarray], dtype: torch.dtype = torc
     if not callable(run):
         raise TypeError("run must be a callable taking the loss factor and returning a trajectory")
     return trajectory_distance(run(nudge_factor(dtype)), run(1.0))
+
+
+def shown_distance(distance: float, *, exact: float, far: float = 0.1) -> str:
+    """A run distance as text whose form does not depend on the CPU's rounding.
+
+    "0" for bitwise-equal runs; "≤ exact" at rounding level, whose digits are rounding noise; "≥ far"
+    for runs that have nothing to do with each other, whose digits are chaotic; otherwise one
+    significant digit (a systematic difference, such as the effect of eps, whose size is what matters).
+    """
+    for name, value in (("exact", exact), ("far", far)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value:
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    if not exact < far:
+        raise ValueError(f"exact must be smaller than far, got exact={exact!r}, far={far!r}")
+    if isinstance(distance, bool) or not isinstance(distance, (int, float, np.floating)):
+        raise TypeError(f"distance must be a real number, got {type(distance).__name__}")
+    if distance == 0:
+        return "0"
+    if not distance >= 0:
+        raise ValueError(f"distance must be >= 0 (or inf), got {distance!r}")
+    if distance <= exact:
+        return f"≤ {exact:.0e}"
+    if distance >= far:
+        return f"≥ {far:g}"
+    return f"{distance:.0e}"
+
+
+def relative_change(reference: float, perturbed: float) -> float:
+    """|perturbed / reference - 1|, the effect of a perturbation (such as a one-ulp nudge) on an outcome.
+
+    0 when both runs diverged (both values NaN or infinite); ``inf`` when only one did, or when the
+    reference is 0 and the perturbed value is not.
+    """
+    for name, value in (("reference", reference), ("perturbed", perturbed)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+            raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    if not (np.isfinite(reference) and np.isfinite(perturbed)):
+        return 0.0 if not (np.isfinite(reference) or np.isfinite(perturbed)) else float("inf")
+    if reference == perturbed:
+        return 0.0
+    return float("inf") if reference == 0 else abs(perturbed / reference - 1)

@@ -33,8 +33,16 @@ def init_weights_(model: nn.Module, init: str, generator: torch.Generator | None
     "torch" keeps PyTorch's default (uniform, Var W = 1/(3 fan_in), uniform bias);
     "glorot_uniform" is Keras' default Dense init (U(±sqrt(6/(fan_in+fan_out))), zero bias);
     "kaiming_normal" is He et al.'s N(0, 2/fan_in) with zero bias.
+
+    The draws are made in float64 and rounded once to the parameter's dtype: torch's float32
+    ``uniform_``/``normal_`` take vectorised code paths whose last bits differ between CPUs, and a
+    one-ulp difference in the initial weights is enough to change a chaotic run.
     """
     one_of("init", init, INITS)
+
+    def draw(param: torch.Tensor, fill) -> None:
+        param.copy_(fill(torch.empty(param.shape, dtype=torch.float64)))
+
     for layer in model.modules():
         if not isinstance(layer, nn.Linear):
             continue
@@ -42,15 +50,15 @@ def init_weights_(model: nn.Module, init: str, generator: torch.Generator | None
         with torch.no_grad():
             if init == "torch":  # same distribution as nn.Linear.reset_parameters, our generator
                 bound = fan_in**-0.5
-                layer.weight.uniform_(-bound, bound, generator=generator)
+                draw(layer.weight, lambda t: t.uniform_(-bound, bound, generator=generator))
                 if layer.bias is not None:
-                    layer.bias.uniform_(-bound, bound, generator=generator)
+                    draw(layer.bias, lambda t: t.uniform_(-bound, bound, generator=generator))
                 continue
             if init == "glorot_uniform":
                 limit = (6.0 / (fan_in + fan_out)) ** 0.5
-                layer.weight.uniform_(-limit, limit, generator=generator)
+                draw(layer.weight, lambda t: t.uniform_(-limit, limit, generator=generator))
             else:
-                layer.weight.normal_(0.0, (2.0 / fan_in) ** 0.5, generator=generator)
+                draw(layer.weight, lambda t: t.normal_(0.0, (2.0 / fan_in) ** 0.5, generator=generator))
             if layer.bias is not None:
                 layer.bias.zero_()
     return model

@@ -9,6 +9,11 @@ import torch
 
 from ._checks import positive_float, positive_int
 
+# The problems are computed in float64 and rounded to float32 once at the end. In float32, tanh, sin
+# and the random normal draws take vectorised code paths whose last bits differ between CPUs (and
+# with ATEN_CPU_CAPABILITY); in float64 those differences stay below what the final rounding keeps.
+_DTYPE = torch.float64
+
 
 def _check_range(target_range: tuple[float, float]) -> tuple[float, float]:
     if not (isinstance(target_range, (tuple, list)) and len(target_range) == 2):
@@ -25,20 +30,21 @@ def regression_problem(num_samples: int, num_features: int = 8, target_range: tu
 
     Inputs are standard normal; the target is a tanh of a random projection plus a sinusoid, mapped
     affinely so that it spans the open interval ``target_range``. Returns float32 ``(X, y)`` with
-    shapes ``(num_samples, num_features)`` and ``(num_samples, 1)``.
+    shapes ``(num_samples, num_features)`` and ``(num_samples, 1)``. Computed in float64 and rounded
+    once, so the data are the same on every CPU (see ``_DTYPE``).
     """
     num_samples = positive_int("num_samples", num_samples)
     num_features = positive_int("num_features", num_features)
     noise_std = positive_float("noise_std", noise_std, allow_zero=True)
     low, high = _check_range(target_range)
     gen = torch.Generator().manual_seed(seed)
-    inputs = torch.randn(num_samples, num_features, generator=gen)
-    w = torch.randn(num_features, generator=gen) / num_features**0.5
-    v = torch.randn(num_features, generator=gen) / num_features**0.5
+    inputs = torch.randn(num_samples, num_features, generator=gen, dtype=_DTYPE)
+    w = torch.randn(num_features, generator=gen, dtype=_DTYPE) / num_features**0.5
+    v = torch.randn(num_features, generator=gen, dtype=_DTYPE) / num_features**0.5
     unit = torch.tanh(1.5 * inputs @ w + 0.5 * torch.sin(2.0 * inputs @ v))  # in (-1, 1)
     targets = low + (high - low) * (unit + 1) / 2
-    targets = targets + noise_std * torch.randn(num_samples, generator=gen)
-    return inputs, targets.unsqueeze(1)
+    targets = targets + noise_std * torch.randn(num_samples, generator=gen, dtype=_DTYPE)
+    return inputs.float(), targets.unsqueeze(1).float()
 
 
 @dataclass(frozen=True)
@@ -70,14 +76,15 @@ def multitask_problem(num_samples: int, aux_scales: Sequence[float], num_feature
         if not (isinstance(k, int) and 0 <= k < len(scales)):
             raise ValueError(f"sparse_tasks must hold task indices in [0, {len(scales)}), got {k!r}")
     gen = torch.Generator().manual_seed(seed)
-    inputs = torch.randn(num_samples, num_features, generator=gen)
-    latent = torch.tanh(inputs @ torch.randn(num_features, latent_dim, generator=gen) / num_features**0.5 * 2)
-    primary = latent @ torch.randn(latent_dim, 1, generator=gen) + noise_std * torch.randn(num_samples, 1, generator=gen)
-    coeffs = torch.randn(latent_dim, len(scales), generator=gen)
-    offsets = 2 * torch.rand(len(scales), generator=gen) - 1
-    aux = offsets + latent @ coeffs + noise_std * torch.randn(num_samples, len(scales), generator=gen)
+    draw = lambda *shape: torch.randn(*shape, generator=gen, dtype=_DTYPE)  # noqa: E731
+    inputs = draw(num_samples, num_features)
+    latent = torch.tanh(inputs @ draw(num_features, latent_dim) / num_features**0.5 * 2)
+    primary = latent @ draw(latent_dim, 1) + noise_std * draw(num_samples, 1)
+    coeffs = draw(latent_dim, len(scales))
+    offsets = 2 * torch.rand(len(scales), generator=gen, dtype=_DTYPE) - 1
+    aux = offsets + latent @ coeffs + noise_std * draw(num_samples, len(scales))
     for k in sparse_tasks:
         threshold = torch.quantile(aux[:, k], 0.9)
         aux[:, k] = torch.relu(aux[:, k] - threshold)
-    aux = aux * torch.tensor(scales)
-    return MultiTaskData(inputs, primary, aux, scales)
+    aux = aux * torch.tensor(scales, dtype=_DTYPE)
+    return MultiTaskData(inputs.float(), primary.float(), aux.float(), scales)

@@ -1,6 +1,6 @@
 import pytest
 
-from helpers import Measured, Verdict, check, decide, verdict_table
+from helpers import CHAOTIC, Measured, Verdict, check, decide, glue_outcome, outcome_text, verdict_table
 
 
 def test_measured_prints_rounded():
@@ -94,3 +94,28 @@ def test_checks_are_logged_for_the_seed_stress_run(tmp_path, monkeypatch):
     records = [json.loads(line) for line in log.read_text().splitlines()]
     assert records == [{"name": "ok", "value": 0.5, "passed": True, "at_most": 1.0},
                        {"name": "bad", "value": 2.0, "passed": False, "expected": 1.0, "rel_tol": 0.1}]
+
+
+def test_outcome_text_prints_value_or_chaotic():
+    assert outcome_text(0.123456, chaotic=False, fmt=".3g") == "0.123"
+    assert outcome_text(0.123456, chaotic=True, fmt=".3g") == CHAOTIC == "chaotic"
+
+
+@pytest.mark.parametrize("kwargs, err, word", [
+    (dict(value="1", chaotic=False), TypeError, "value"),
+    (dict(value=1.0, chaotic=1), TypeError, "chaotic"),
+    (dict(value=1.0, chaotic=False, fmt="%q"), ValueError, ""),
+])
+def test_outcome_text_rejects_bad_input(kwargs, err, word):
+    with pytest.raises(err, match=word):
+        outcome_text(**kwargs)
+
+
+def test_glue_outcome_glues_text_without_quotes(monkeypatch):
+    glued = {}
+    monkeypatch.setattr("myst_nb.glue", lambda name, value, display=True: glued.update({name: repr(value)}))
+    glue_outcome("a", 2.5, chaotic=False, fmt=".2g")
+    glue_outcome("b", 2.5, chaotic=True)
+    assert glued == {"a": "2.5", "b": "chaotic"}
+    with pytest.raises(TypeError, match="name"):
+        glue_outcome("", 1.0, chaotic=False)

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import distance_per_step, nudge_factor, nudge_parameters_, rounding_floor, trajectory_distance
+from helpers import (distance_per_step, nudge_factor, nudge_parameters_, relative_change, rounding_floor, shown_distance,
+                     trajectory_distance)
 
 
 def test_identical_trajectories_have_zero_distance():
@@ -78,3 +79,34 @@ def test_run_distance_over_runs_and_divergence():
     b[0, 0, 0] = np.nan
     assert run_distance(a, b) == float("inf")
     assert run_distance(a[:, :2], a) == float("inf")  # a run that stopped early
+
+
+@pytest.mark.parametrize("distance, shown", [(0.0, "0"), (3e-15, "≤ 1e-12"), (1e-12, "≤ 1e-12"), (3.74e-5, "4e-05"),
+                                             (0.1, "≥ 0.1"), (0.994, "≥ 0.1"), (float("inf"), "≥ 0.1")])
+def test_shown_distance_categories(distance, shown):
+    assert shown_distance(distance, exact=1e-12) == shown
+
+
+@pytest.mark.parametrize("kwargs, err, word", [
+    (dict(distance="0.1", exact=1e-12), TypeError, "distance"),
+    (dict(distance=-1.0, exact=1e-12), ValueError, "distance"),
+    (dict(distance=float("nan"), exact=1e-12), ValueError, "distance"),
+    (dict(distance=0.5, exact=0.0), ValueError, "exact"),
+    (dict(distance=0.5, exact=1e-12, far=-1.0), ValueError, "far"),
+    (dict(distance=0.5, exact=0.5, far=0.1), ValueError, "exact must be smaller"),
+])
+def test_shown_distance_rejects_bad_input(kwargs, err, word):
+    with pytest.raises(err, match=word):
+        shown_distance(**kwargs)
+
+
+@pytest.mark.parametrize("reference, perturbed, change", [(2.0, 2.0, 0.0), (2.0, 2.002, 1e-3), (2.0, float("nan"), float("inf")),
+                                                          (float("inf"), 1.0, float("inf")), (0.0, 1e-9, float("inf")),
+                                                          (float("nan"), float("inf"), 0.0)])
+def test_relative_change(reference, perturbed, change):
+    assert relative_change(reference, perturbed) == pytest.approx(change)
+
+
+def test_relative_change_rejects_non_numbers():
+    with pytest.raises(TypeError, match="perturbed"):
+        relative_change(1.0, "1")

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from conftest import assert_same_on_both_cpu_code_paths
 from helpers import multitask_problem, regression_problem
 
 
@@ -41,3 +42,14 @@ def test_regression_rejects_bad_input(kwargs, err, word):
 def test_multitask_rejects_bad_input(kwargs, err, word):
     with pytest.raises(err, match=word):
         multitask_problem(100, **kwargs)
+
+
+def test_problems_are_the_same_on_the_generic_cpu_code_path():
+    """The data must not depend on the CPU's vectorised kernels."""
+    script = ("import hashlib, helpers\n"
+              "x, y = helpers.regression_problem(512, noise_std=0.3, seed=3)\n"
+              "d = helpers.multitask_problem(512, aux_scales=[30.0, 1000.0], sparse_tasks=[1], seed=3)\n"
+              "h = hashlib.sha256()\n"
+              "[h.update(t.numpy().tobytes()) for t in (x, y, d.inputs, d.primary, d.auxiliary)]\n"
+              "print(h.hexdigest())\n")
+    assert_same_on_both_cpu_code_paths(script)
