@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -131,3 +131,23 @@ def relative_change(reference: float, perturbed: float) -> float:
     if reference == perturbed:
         return 0.0
     return float("inf") if reference == 0 else abs(perturbed / reference - 1)
+
+
+CHAOTIC_CHANGE = 1e-4  # a relative change this large after a one-ulp nudge reaches about 4 printed digits
+
+
+def is_chaotic(outcomes: Sequence[float], nudged_outcomes: Sequence[float], rel_tol: float = CHAOTIC_CHANGE) -> bool:
+    """Whether any run's outcome moved by more than ``rel_tol`` (relative) when its start moved by one ulp.
+
+    ``outcomes[i]`` and ``nudged_outcomes[i]`` are the same run from the original and from the nudged
+    initial weights (``nudge_parameters_``).
+    """
+    if isinstance(outcomes, (str, bytes)) or isinstance(nudged_outcomes, (str, bytes)):
+        raise TypeError("outcomes and nudged_outcomes must be sequences of numbers")
+    outcomes, nudged_outcomes = list(outcomes), list(nudged_outcomes)
+    if not outcomes or len(outcomes) != len(nudged_outcomes):
+        raise ValueError(f"outcomes and nudged_outcomes must be non-empty and of equal length, got "
+                         f"{len(outcomes)} and {len(nudged_outcomes)}")
+    if isinstance(rel_tol, bool) or not isinstance(rel_tol, (int, float)) or not rel_tol > 0:
+        raise ValueError(f"rel_tol must be a positive number, got {rel_tol!r}")
+    return any(relative_change(float(a), float(b)) > rel_tol for a, b in zip(outcomes, nudged_outcomes))

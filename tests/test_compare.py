@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import (distance_per_step, nudge_factor, nudge_parameters_, relative_change, rounding_floor, shown_distance,
+from helpers import (distance_per_step, is_chaotic, nudge_factor, nudge_parameters_, relative_change, rounding_floor, shown_distance,
                      trajectory_distance)
 
 
@@ -110,3 +110,17 @@ def test_relative_change(reference, perturbed, change):
 def test_relative_change_rejects_non_numbers():
     with pytest.raises(TypeError, match="perturbed"):
         relative_change(1.0, "1")
+
+
+def test_is_chaotic_flags_any_run_that_moved():
+    assert not is_chaotic([1.0, 2.0], [1.0, 2.0 * (1 + 1e-6)])
+    assert is_chaotic([1.0, 2.0], [1.0, 2.001])
+    assert is_chaotic([1.0], [float("nan")])
+    assert not is_chaotic([1.0, 2.0], [1.0, 2.001], rel_tol=1e-2)
+
+
+@pytest.mark.parametrize("args, err, word", [(("12", [1.0]), TypeError, "outcomes"), (([1.0], [1.0, 2.0]), ValueError, "equal length"),
+                                             (([], []), ValueError, "non-empty"), (([1.0], [1.0], 0.0), ValueError, "rel_tol")])
+def test_is_chaotic_rejects_bad_input(args, err, word):
+    with pytest.raises(err, match=word):
+        is_chaotic(*args)
