@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 from ._checks import one_of
+from .outcomes import Outcome
 from .tables import Table
 
 
@@ -55,9 +56,6 @@ def glue_value(name: str, value: float, fmt: str = ".4g") -> None:
     glue(name, Measured(_real("value", value), fmt), display=False)
 
 
-CHAOTIC = "chaotic"
-
-
 class Text(str):
     """A string that glues and prints without quotes."""
 
@@ -65,26 +63,16 @@ class Text(str):
         return str(self)
 
 
-def outcome_text(value: float, *, chaotic: bool, fmt: str = ".4g") -> str:
-    """``value`` rounded to ``fmt``, or "chaotic" for the outcome of a run whose digits are rounding noise.
-
-    A run is chaotic when a one-ulp nudge of its start changes the outcome visibly (the chapters measure
-    it); its printed digits would then differ between CPUs that round one operation differently.
-    """
-    if not isinstance(chaotic, bool):
-        raise TypeError(f"chaotic must be a bool computed in the notebook, got {type(chaotic).__name__}")
-    value = _real("value", value)
-    format(0.0, fmt)  # raises ValueError for a bad format spec
-    return CHAOTIC if chaotic else format(value, fmt)
-
-
-def glue_outcome(name: str, value: float, *, chaotic: bool, fmt: str = ".4g") -> None:
-    """Glue ``outcome_text(value, chaotic=..., fmt=...)`` under ``name`` without showing it."""
+def glue_outcome(name: str, outcome: Outcome) -> None:
+    """Glue an outcome over seeds ("0.60 ± 0.04 (n = 5)") under ``name`` without showing it."""
     from myst_nb import glue
 
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty str, got {name!r}")
-    glue(name, Text(outcome_text(value, chaotic=chaotic, fmt=fmt)), display=False)
+    if not isinstance(outcome, Outcome):
+        raise TypeError(f"outcome must be a helpers.Outcome (helpers.summarize), "
+                        f"got {type(outcome).__name__}")
+    glue(name, Text(outcome.text()), display=False)
 
 
 CLAIMS_LOG_ENV_VAR = "SCALEBOOK_CLAIMS_LOG"
@@ -101,26 +89,72 @@ def _log_claim(name: str, value: float, passed: bool, **bounds: float | None) ->
         log.write(json.dumps(record) + "\n")
 
 
-def check(name: str, measured: float, *, expected: float | None = None, rel_tol: float = 0.0,
-          abs_tol: float = 0.0, at_most: float | None = None, at_least: float | None = None,
-          fmt: str = ".4g", shown: str = "value") -> None:
-    """Assert a measured value and glue it under ``name`` (rounded to ``fmt``).
+#: Bounds (≤) are shown only for distances at rounding level, whose digits are noise.
+ROUNDING_LEVEL = 1e-6
+
+
+def check(name: str, measured: float | Outcome, *, expected: float | None = None,
+          rel_tol: float = 0.0, abs_tol: float = 0.0, at_most: float | None = None,
+          at_least: float | None = None, fmt: str = ".4g", shown: str = "value",
+          per_seed: bool = False, allow_diverged: bool = False) -> None:
+    """Assert a measured value and glue it under ``name``.
 
     With ``expected``: |measured - expected| <= max(rel_tol * |expected|, abs_tol).
     With ``at_most`` / ``at_least``: a one-sided bound (both may be given). A failure raises
     AssertionError naming the claim, the measured value and what was expected.
-    ``shown="bound"`` glues the checked bound ("≤ 1e-09") instead of the value: use it for values
-    at rounding level, whose digits change between CPUs and thread counts.
+
+    ``measured`` may be an :class:`Outcome` over seeds: then the bounds apply to its mean (or,
+    with ``per_seed=True``, to every seed), no run may have diverged unless
+    ``allow_diverged``, and the glued text is the outcome ("0.60 ± 0.04 (n = 5)"), which the
+    tests compare within its uncertainty. A plain number is glued rounded to ``fmt``, or, with
+    ``shown="bound"``, as its checked bound ("≤ 1e-09"): only for distances at rounding level
+    (``at_most`` <= ``ROUNDING_LEVEL``), whose digits change between CPUs.
     """
     one_of("shown", shown, ("value", "bound"))
-    if shown == "bound" and (at_most is None) == (at_least is None):
-        raise ValueError('shown="bound" needs exactly one of at_most and at_least')
-    value = _real("measured", measured)
+    if shown == "bound" and (at_most is None or at_least is not None):
+        raise ValueError('shown="bound" needs at_most (and no at_least)')
+    if shown == "bound" and not _real("at_most", at_most) <= ROUNDING_LEVEL:
+        raise ValueError(f'shown="bound" is for rounding-level distances: at_most must be <= '
+                         f"{ROUNDING_LEVEL:g}, got {at_most}; show the value instead")
     if expected is None and at_most is None and at_least is None:
         raise ValueError("give expected (with rel_tol/abs_tol), at_most or at_least")
     for label, tol in (("rel_tol", rel_tol), ("abs_tol", abs_tol)):
         if _real(label, tol) < 0:
             raise ValueError(f"{label} must be >= 0, got {tol}")
+    outcome = measured if isinstance(measured, Outcome) else None
+    if outcome is not None and shown == "bound":
+        raise ValueError('shown="bound" is for rounding-level distances, not outcomes over seeds')
+    if per_seed and outcome is None:
+        raise ValueError("per_seed=True needs an Outcome (helpers.summarize) as measured")
+    problems = []
+    if outcome is not None:
+        if outcome.num_diverged and not allow_diverged:
+            problems.append(f"{outcome.num_diverged} of {outcome.n} runs diverged")
+        values = list(outcome.finite) if per_seed else [outcome.mean]
+        value = outcome.mean
+    else:
+        value = _real("measured", measured)
+        values = [value]
+    for v in values:
+        problems += _bound_problems(v, expected, rel_tol, abs_tol, at_most, at_least)
+    _log_claim(name, value, not problems, expected=expected, rel_tol=rel_tol, abs_tol=abs_tol,
+               at_most=at_most, at_least=at_least)
+    if problems:
+        shown_value = outcome.text() if outcome is not None else f"{value:.6g}"
+        raise AssertionError(f"claim {name!r} failed: measured {shown_value}; "
+                             + "; ".join(dict.fromkeys(problems)))
+    if outcome is not None:
+        glue_outcome(name, outcome)
+    elif shown == "bound":
+        from myst_nb import glue
+
+        glue(name, Measured(_real("bound", at_most), fmt, "≤ "), display=False)
+    else:
+        glue_value(name, value, fmt)
+
+
+def _bound_problems(value: float, expected: float | None, rel_tol: float, abs_tol: float,
+                    at_most: float | None, at_least: float | None) -> list[str]:
     problems = []
     if not math.isfinite(value):
         problems.append("it is not finite")
@@ -128,22 +162,13 @@ def check(name: str, measured: float, *, expected: float | None = None, rel_tol:
         expected = _real("expected", expected)
         tolerance = max(rel_tol * abs(expected), abs_tol)
         if not abs(value - expected) <= tolerance:
-            problems.append(f"expected {expected:.6g} within {tolerance:.3g} (rel_tol={rel_tol:g}, abs_tol={abs_tol:g})")
+            problems.append(f"expected {expected:.6g} within {tolerance:.3g} "
+                            f"(rel_tol={rel_tol:g}, abs_tol={abs_tol:g})")
     if at_most is not None and not value <= _real("at_most", at_most):
         problems.append(f"expected at most {at_most:.6g}")
     if at_least is not None and not value >= _real("at_least", at_least):
         problems.append(f"expected at least {at_least:.6g}")
-    _log_claim(name, value, not problems, expected=expected, rel_tol=rel_tol, abs_tol=abs_tol,
-               at_most=at_most, at_least=at_least)
-    if problems:
-        raise AssertionError(f"claim {name!r} failed: measured {value:.6g}; " + "; ".join(problems))
-    if shown == "bound":
-        from myst_nb import glue
-
-        bound, prefix = (at_most, "≤ ") if at_most is not None else (at_least, "≥ ")
-        glue(name, Measured(_real("bound", bound), fmt, prefix), display=False)
-    else:
-        glue_value(name, value, fmt)
+    return problems
 
 
 VERDICTS = ("holds", "holds only when", "false")

@@ -70,14 +70,14 @@ def seed_everything(seed: int) -> torch.Generator:
 def make_deterministic() -> None:
     """Ask torch for deterministic kernels (and cuBLAS workspaces) so reruns repeat exactly.
 
-    On the CPU it also fixes the number of intra-op threads (``BOOK_THREADS``, or
-    ``$SCALEBOOK_THREADS``): float32 matrix products of Chapter 1's size add in an order that depends
-    on the thread count, and training carries that difference to the printed digits. Fixing it
-    makes the stored outputs reproduce on machines with any number of cores.
+    On the CPU it also fixes the number of intra-op threads: ``$SCALEBOOK_THREADS`` if set,
+    else ``$OMP_NUM_THREADS`` if set (so the one-thread test variant really runs on one
+    thread), else ``BOOK_THREADS``, the count that produced the stored outputs.
     """
-    raw = os.environ.get(THREADS_ENV_VAR, str(BOOK_THREADS))
+    name = next((n for n in (THREADS_ENV_VAR, "OMP_NUM_THREADS") if os.environ.get(n)), None)
+    raw = os.environ[name] if name else str(BOOK_THREADS)
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"${THREADS_ENV_VAR} must be a positive integer, got {raw!r}")
+        raise ValueError(f"${name} must be a positive integer (threads), got {raw!r}")
     torch.set_num_threads(int(raw))
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)

@@ -1,6 +1,6 @@
 import pytest
 
-from helpers import CHAOTIC, Measured, Verdict, check, decide, glue_outcome, outcome_text, verdict_table
+from helpers import Measured, Verdict, check, decide, glue_outcome, summarize, verdict_table
 
 
 def test_measured_prints_rounded():
@@ -72,10 +72,9 @@ def test_check_can_glue_the_bound_for_rounding_level_values(monkeypatch):
     glued = {}
     monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: glued.update({name: repr(value)}))
     check("tiny", 3.7e-16, at_most=1e-12, fmt=".0e", shown="bound")
-    check("growth", 1.93, at_least=1.5, fmt=".2g", shown="bound")
-    assert glued == {"tiny": "≤ 1e-12", "growth": "≥ 1.5"}
-    with pytest.raises(ValueError, match="exactly one of at_most and at_least"):
-        check("x", 1.0, at_most=2, at_least=0, shown="bound")
+    assert glued == {"tiny": "≤ 1e-12"}
+    with pytest.raises(ValueError, match="needs at_most"):
+        check("x", 1e-9, at_most=2e-9, at_least=0, shown="bound")
     with pytest.raises(ValueError, match="shown"):
         check("x", 1.0, at_most=2, shown="digits")
 
@@ -96,26 +95,37 @@ def test_checks_are_logged_for_the_seed_stress_run(tmp_path, monkeypatch):
                        {"name": "bad", "value": 2.0, "passed": False, "expected": 1.0, "rel_tol": 0.1}]
 
 
-def test_outcome_text_prints_value_or_chaotic():
-    assert outcome_text(0.123456, chaotic=False, fmt=".3g") == "0.123"
-    assert outcome_text(0.123456, chaotic=True, fmt=".3g") == CHAOTIC == "chaotic"
-
-
-@pytest.mark.parametrize("kwargs, err, word", [
-    (dict(value="1", chaotic=False), TypeError, "value"),
-    (dict(value=1.0, chaotic=1), TypeError, "chaotic"),
-    (dict(value=1.0, chaotic=False, fmt="%q"), ValueError, ""),
-])
-def test_outcome_text_rejects_bad_input(kwargs, err, word):
-    with pytest.raises(err, match=word):
-        outcome_text(**kwargs)
-
-
-def test_glue_outcome_glues_text_without_quotes(monkeypatch):
+def test_glue_outcome_glues_the_outcome_text(monkeypatch):
     glued = {}
     monkeypatch.setattr("myst_nb.glue", lambda name, value, display=True: glued.update({name: repr(value)}))
-    glue_outcome("a", 2.5, chaotic=False, fmt=".2g")
-    glue_outcome("b", 2.5, chaotic=True)
-    assert glued == {"a": "2.5", "b": "chaotic"}
+    glue_outcome("a", summarize([1.0, 2.0, 3.0]))
+    assert glued == {"a": "2.0 ± 1.0 (n = 3)"}
     with pytest.raises(TypeError, match="name"):
-        glue_outcome("", 1.0, chaotic=False)
+        glue_outcome("", summarize([1.0]))
+    with pytest.raises(TypeError, match="outcome must be a helpers.Outcome"):
+        glue_outcome("a", 2.5)
+
+
+def test_check_an_outcome_over_seeds(monkeypatch):
+    glued = {}
+    monkeypatch.setattr("myst_nb.glue", lambda name, value, display=True: glued.update({name: repr(value)}))
+    check("loss", summarize([0.58, 0.60, 0.62]), expected=0.6, abs_tol=0.01)
+    check("every", summarize([0.58, 0.60, 0.62]), at_least=0.55, per_seed=True)
+    assert glued == {"loss": "0.600 ± 0.020 (n = 3)", "every": "0.600 ± 0.020 (n = 3)"}
+    with pytest.raises(AssertionError, match="expected at least 0.59"):
+        check("every", summarize([0.58, 0.60, 0.62]), at_least=0.59, per_seed=True)
+    with pytest.raises(AssertionError, match="1 of 3 runs diverged"):
+        check("div", summarize([0.5, 0.6, float("nan")]), at_most=1.0)
+    check("div", summarize([0.5, 0.6, float("nan")]), at_most=1.0, allow_diverged=True)
+    assert glued["div"] == "0.55 ± 0.07 (n = 2; 1 of 3 diverged)"
+
+
+@pytest.mark.parametrize("kwargs, word", [
+    (dict(measured=0.5, at_most=1.0, shown="bound"), "rounding-level"),
+    (dict(measured=1e-9, at_least=0.0, shown="bound"), "needs at_most"),
+    (dict(measured=summarize([1e-9, 2e-9]), at_most=1e-6, shown="bound"), "not outcomes"),
+    (dict(measured=0.5, at_most=1.0, per_seed=True), "per_seed=True needs an Outcome"),
+])
+def test_check_refuses_bounds_that_hide_a_measurement(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        check("x", **kwargs)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import (distance_per_step, is_chaotic, nudge_factor, nudge_parameters_, relative_change, rounding_floor, shown_distance,
+from helpers import (distance_per_step, nudge_parameters_, relative_change, shown_distance,
                      trajectory_distance)
 
 
@@ -22,20 +22,6 @@ def test_accepts_tensors_and_vectors():
     assert trajectory_distance(torch.ones(3), torch.ones(3)) == 0.0
 
 
-def test_rounding_floor_measures_one_ulp_noise():
-    def run(factor):
-        w = torch.tensor([0.3, -0.7])
-        history = [w.clone()]
-        for _ in range(20):
-            w = w - 0.1 * factor * 2 * w
-            history.append(w.clone())
-        return torch.stack(history).numpy()
-
-    floor = rounding_floor(run)
-    assert 0 < floor < 1e-5
-    assert nudge_factor(torch.float64) == 1 + 2.0**-52
-
-
 @pytest.mark.parametrize("a, b, err, word", [
     ([1.0], np.ones(1), TypeError, "trajectory a"),
     (np.ones((2, 3)), np.ones((3, 2)), ValueError, "same shape"),
@@ -45,13 +31,6 @@ def test_rounding_floor_measures_one_ulp_noise():
 def test_rejects_bad_trajectories(a, b, err, word):
     with pytest.raises(err, match=word):
         trajectory_distance(a, b)
-
-
-def test_rejects_bad_dtype_and_run():
-    with pytest.raises(TypeError, match="dtype"):
-        nudge_factor(torch.int32)
-    with pytest.raises(TypeError, match="run"):
-        rounding_floor(3)
 
 
 def test_nudge_parameters_moves_each_entry_by_one_ulp():
@@ -81,8 +60,8 @@ def test_run_distance_over_runs_and_divergence():
     assert run_distance(a[:, :2], a) == float("inf")  # a run that stopped early
 
 
-@pytest.mark.parametrize("distance, shown", [(0.0, "0"), (3e-15, "≤ 1e-12"), (1e-12, "≤ 1e-12"), (3.74e-5, "4e-05"),
-                                             (0.1, "≥ 0.1"), (0.994, "≥ 0.1"), (float("inf"), "≥ 0.1")])
+@pytest.mark.parametrize("distance, shown", [(0.0, "0"), (3e-15, "≤ 1e-12"), (1e-12, "≤ 1e-12"), (3.74e-5, "3.7e-05"),
+                                             (0.1, "0.1"), (0.994, "0.99"), (float("inf"), "diverged")])
 def test_shown_distance_categories(distance, shown):
     assert shown_distance(distance, exact=1e-12) == shown
 
@@ -92,8 +71,6 @@ def test_shown_distance_categories(distance, shown):
     (dict(distance=-1.0, exact=1e-12), ValueError, "distance"),
     (dict(distance=float("nan"), exact=1e-12), ValueError, "distance"),
     (dict(distance=0.5, exact=0.0), ValueError, "exact"),
-    (dict(distance=0.5, exact=1e-12, far=-1.0), ValueError, "far"),
-    (dict(distance=0.5, exact=0.5, far=0.1), ValueError, "exact must be smaller"),
 ])
 def test_shown_distance_rejects_bad_input(kwargs, err, word):
     with pytest.raises(err, match=word):
@@ -110,17 +87,3 @@ def test_relative_change(reference, perturbed, change):
 def test_relative_change_rejects_non_numbers():
     with pytest.raises(TypeError, match="perturbed"):
         relative_change(1.0, "1")
-
-
-def test_is_chaotic_flags_any_run_that_moved():
-    assert not is_chaotic([1.0, 2.0], [1.0, 2.0 * (1 + 1e-6)])
-    assert is_chaotic([1.0, 2.0], [1.0, 2.001])
-    assert is_chaotic([1.0], [float("nan")])
-    assert not is_chaotic([1.0, 2.0], [1.0, 2.001], rel_tol=1e-2)
-
-
-@pytest.mark.parametrize("args, err, word", [(("12", [1.0]), TypeError, "outcomes"), (([1.0], [1.0, 2.0]), ValueError, "equal length"),
-                                             (([], []), ValueError, "non-empty"), (([1.0], [1.0], 0.0), ValueError, "rel_tol")])
-def test_is_chaotic_rejects_bad_input(args, err, word):
-    with pytest.raises(err, match=word):
-        is_chaotic(*args)

@@ -81,6 +81,13 @@ def test_make_deterministic_fixes_the_thread_count(monkeypatch):
     before = torch.get_num_threads()
     try:
         monkeypatch.delenv("SCALEBOOK_THREADS", raising=False)
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        make_deterministic()
+        assert torch.get_num_threads() == 2
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the one-thread variant's setting
+        make_deterministic()
+        assert torch.get_num_threads() == 1
+        monkeypatch.setenv("SCALEBOOK_THREADS", "2")  # the book's own variable wins
         make_deterministic()
         assert torch.get_num_threads() == 2
         monkeypatch.setenv("SCALEBOOK_THREADS", "1")
