@@ -104,7 +104,7 @@ def test_outcome_text_prints_value_or_chaotic():
 @pytest.mark.parametrize("kwargs, err, word", [
     (dict(value="1", chaotic=False), TypeError, "value"),
     (dict(value=1.0, chaotic=1), TypeError, "chaotic"),
-    (dict(value=1.0, chaotic=False, fmt="%q"), ValueError, ""),
+    (dict(value=1.0, chaotic=False, fmt="%q"), ValueError, r"fmt|format"),
 ])
 def test_outcome_text_rejects_bad_input(kwargs, err, word):
     with pytest.raises(err, match=word):
