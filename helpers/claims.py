@@ -130,8 +130,8 @@ def check(name: str, measured: float | Outcome, *, expected: float | None = None
     if outcome is not None:
         if outcome.num_diverged and not allow_diverged:
             problems.append(f"{outcome.num_diverged} of {outcome.n} runs diverged")
-        values = list(outcome.finite) if per_seed else [outcome.mean]
-        value = outcome.mean
+        values = list(outcome.finite) if per_seed else [outcome.mean()]
+        value = outcome.mean()
     else:
         value = _real("measured", measured)
         values = [value]

@@ -2,8 +2,11 @@
 
 Search order for the files: the ``root`` argument, ``$FASHION_MNIST_DIR``, Debian's package
 ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``), then the user cache
-(``$XDG_CACHE_HOME/scalebook/fashion-mnist``). Each file may be gzipped or not; the checksum is
-taken over the *decompressed* bytes, because Debian re-compressed the upstream ``.gz`` files.
+(``$XDG_CACHE_HOME/scalebook/fashion-mnist``). Each file may be gzipped or not; the
+checksum (sha256) is taken over the *decompressed* bytes, because Debian re-compressed
+the upstream ``.gz`` files. The first copy that verifies wins: a corrupt copy earlier in
+the order is skipped with a ``DatasetWarning`` naming it, and so is a ``root`` or
+``$FASHION_MNIST_DIR`` that is not a directory.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import os
 import struct
 import tempfile
 import urllib.request
+import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,13 +31,28 @@ DATA_DIR_ENV_VAR = "FASHION_MNIST_DIR"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 SOURCE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 
-#: md5 of the decompressed IDX files (Xiao, Rasul and Vollgraf, 2017; upstream README).
-MD5 = {
+#: sha256 of the decompressed IDX files: the checksum every file is verified against.
+#: Computed from Debian's dataset-fashion-mnist once its decompressed bytes had matched
+#: UPSTREAM_MD5.
+SHA256 = {
+    "train-images-idx3-ubyte":
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte":
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte":
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte":
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+#: md5 of the decompressed IDX files as published (Xiao, Rasul and Vollgraf, 2017;
+#: upstream README): the provenance of SHA256, tested against the real files.
+UPSTREAM_MD5 = {
     "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
     "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
     "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
     "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
 }
+IDX_MAGIC = {"images": 2051, "labels": 2049}
 SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
           "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -46,6 +66,10 @@ HOW_TO_GET = (
 
 class DatasetError(RuntimeError):
     """The data files are missing, truncated or fail their checksum."""
+
+
+class DatasetWarning(UserWarning):
+    """A search location was skipped: not a directory, or a copy there was bad."""
 
 
 @dataclass(frozen=True)
@@ -77,38 +101,73 @@ def candidate_dirs(root: str | os.PathLike | None = None) -> list[Path]:
     return dirs
 
 
-def _read_verified(path: Path, stem: str, gzipped: bool | None = None) -> bytes:
-    """Decompress (if needed) and checksum one file; raise DatasetError with advice on failure."""
+def _warn_about_missing_dirs(root: str | os.PathLike | None) -> None:
+    """Warn when a directory the reader named (root, $FASHION_MNIST_DIR) is absent."""
+    named = [("root", root), (f"${DATA_DIR_ENV_VAR}", os.environ.get(DATA_DIR_ENV_VAR))]
+    for what, value in named:
+        if value and not Path(value).is_dir():
+            warnings.warn(
+                f"{what} is {str(value)!r}, which is not a directory (mistyped?); "
+                "it is skipped and the other locations are searched",
+                DatasetWarning, stacklevel=3)
+
+
+def _verify(path: Path, stem: str, gzipped: bool | None = None) -> bytes:
+    """The decompressed bytes of ``path``; DatasetError naming the file if bad."""
     gzipped = path.suffix == ".gz" if gzipped is None else gzipped
     try:
         raw = path.read_bytes()
         data = gzip.decompress(raw) if gzipped else raw
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise DatasetError(f"{path} is unreadable or truncated ({exc}). Delete it and get it again. {HOW_TO_GET}") from exc
-    digest = hashlib.md5(data).hexdigest()
-    if digest != MD5[stem]:
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
         raise DatasetError(
-            f"{path} fails its checksum: md5 of the decompressed bytes is {digest}, expected {MD5[stem]}. "
-            f"The file is corrupt or not Fashion-MNIST; delete it and get it again. {HOW_TO_GET}"
-        )
+            f"{path} is unreadable, truncated or corrupt ({type(exc).__name__}: {exc})"
+        ) from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != SHA256[stem]:
+        raise DatasetError(
+            f"{path} fails its checksum: sha256 of the decompressed bytes is {digest}, "
+            f"expected {SHA256[stem]} (corrupt, or not Fashion-MNIST)")
     return data
 
 
-def _find(stem: str, root: str | os.PathLike | None) -> Path | None:
-    for directory in candidate_dirs(root):
-        for name in (stem + ".gz", stem):
-            if (directory / name).is_file():
-                return directory / name
-    return None
+def _read_verified(path: Path, stem: str, gzipped: bool | None = None) -> bytes:
+    """Decompress (if needed) and checksum one file; DatasetError with advice if bad."""
+    try:
+        return _verify(path, stem, gzipped)
+    except DatasetError as exc:
+        raise DatasetError(f"{exc}. Delete it and get it again. {HOW_TO_GET}") from exc
+
+
+def _candidates(stem: str, dirs: list[Path]) -> list[Path]:
+    """Every file that could hold ``stem``, in search order."""
+    names = (stem + ".gz", stem)
+    return [d / name for d in dirs for name in names if (d / name).is_file()]
 
 
 def _parse_idx(data: bytes, expected_magic: int, path: Path) -> np.ndarray:
-    magic = struct.unpack(">I", data[:4])[0]
-    if magic != expected_magic:
-        raise DatasetError(f"{path}: IDX magic number {magic}, expected {expected_magic}")
-    ndim = magic & 0xFF
-    shape = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    try:
+        magic = struct.unpack(">I", data[:4])[0]
+        if magic != expected_magic:
+            raise DatasetError(
+                f"{path}: IDX magic number {magic}, expected {expected_magic}")
+        ndim = magic & 0xFF
+        shape = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
+        return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    except (struct.error, ValueError) as exc:
+        raise DatasetError(f"{path}: not a valid IDX file ({exc})") from exc
+
+
+def _load_first_verified(
+        stem: str, magic: int, dirs: list[Path],
+) -> tuple[Path | None, np.ndarray | None, list[str]]:
+    """The first copy of ``stem`` that verifies (or None), and bad ones before it."""
+    bad = []
+    for path in _candidates(stem, dirs):
+        try:
+            return path, _parse_idx(_verify(path, stem), magic, path), bad
+        except DatasetError as exc:
+            bad.append(str(exc))
+    return None, None, bad
 
 
 def download(stem: str, directory: Path | None = None, timeout: float = 20.0) -> Path:
@@ -117,7 +176,7 @@ def download(stem: str, directory: Path | None = None, timeout: float = 20.0) ->
     The file is written under a temporary name, verified, and only then renamed, so a failed or
     corrupt download never leaves a file that looks valid.
     """
-    one_of("stem", stem, MD5)
+    one_of("stem", stem, SHA256)
     directory = Path(directory) if directory is not None else cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / (stem + ".gz")
@@ -147,22 +206,36 @@ def load_fashion_mnist(split: str = "train", root: str | os.PathLike | None = No
     one_of("split", split, SPLITS)
     if root is not None and not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root must be a path or None, got {type(root).__name__}")
+    _warn_about_missing_dirs(root)
+    dirs = candidate_dirs(root)
     arrays = []
-    for stem, magic in zip(SPLITS[split], (2051, 2049)):
-        path = _find(stem, root)
+    for stem, kind in zip(SPLITS[split], ("images", "labels")):
+        path, array, bad = _load_first_verified(stem, IDX_MAGIC[kind], dirs)
+        if path is None and not allow_download:
+            if bad:
+                raise DatasetError(
+                    f"no valid copy of Fashion-MNIST file {stem}: " + "; ".join(bad)
+                    + f". Delete the bad copies and get the file again. {HOW_TO_GET}")
+            searched = ", ".join(str(d) for d in dirs)
+            raise DatasetError(
+                f"Fashion-MNIST file {stem} not found in: {searched}. {HOW_TO_GET}")
         if path is None:
-            if not allow_download:
-                searched = ", ".join(str(d) for d in candidate_dirs(root))
-                raise DatasetError(f"Fashion-MNIST file {stem} not found in: {searched}. {HOW_TO_GET}")
             try:
                 path = download(stem)
             except OSError as exc:
                 raise DatasetError(f"could not download {stem} ({exc}). {HOW_TO_GET}") from exc
-        arrays.append(_parse_idx(_read_verified(path, stem), magic, path))
+            array = _parse_idx(_read_verified(path, stem), IDX_MAGIC[kind], path)
+        if bad:
+            warnings.warn(
+                f"skipped a bad copy of {stem} and used {path} instead: "
+                + "; ".join(bad) + ". Delete the bad copy.",
+                DatasetWarning, stacklevel=2)
+        arrays.append(array)
     images, labels = arrays
     if images.shape[0] != labels.shape[0]:
         raise DatasetError(f"{split}: {images.shape[0]} images but {labels.shape[0]} labels")
-    return FashionMNIST(torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64)), path.parent)
+    return FashionMNIST(torch.from_numpy(images.copy()),
+                        torch.from_numpy(labels.astype(np.int64)), path.parent)
 
 
 def _main() -> None:

@@ -88,19 +88,17 @@ class Outcome:
     def num_diverged(self) -> int:
         return self.n - len(self.finite)
 
-    @property
     def mean(self) -> float:
         """Mean over the runs that did not diverge (NaN if none)."""
         finite = self.finite
         return math.fsum(finite) / len(finite) if finite else math.nan
 
-    @property
     def sd(self) -> float:
         """Sample standard deviation (ddof = 1) over the finite runs (NaN below two)."""
         finite = self.finite
         if len(finite) < 2:
             return math.nan
-        mean = self.mean
+        mean = self.mean()
         return math.sqrt(math.fsum((v - mean) ** 2 for v in finite) / (len(finite) - 1))
 
     def text(self, *, show_n: bool = True) -> str:
@@ -111,7 +109,7 @@ class Outcome:
         if len(finite) == 1:
             core = f"{finite[0]:.3g}"
         else:
-            core = format_mean_sd(self.mean, self.sd)
+            core = format_mean_sd(self.mean(), self.sd())
         extra = [f"n = {len(finite)}"] if show_n else []
         if self.num_diverged:
             extra.append(f"{self.num_diverged} of {self.n} diverged" + self._steps())

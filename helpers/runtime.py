@@ -17,24 +17,56 @@ THREADS_ENV_VAR = "SCALEBOOK_THREADS"
 BOOK_THREADS = 2  # the intra-op thread count that produced the stored outputs
 
 
+ACCEPTED_DEVICES = "'cpu', 'cuda' or 'cuda:N' (N: a CUDA device index)"
+
+
 def pick_device(preferred: str | None = None) -> torch.device:
     """Return the device chapters compute on.
 
     Order: ``preferred`` if given, else ``$SCALEBOOK_DEVICE`` if set, else CUDA when
-    available, else the CPU.
+    available, else the CPU. A bad value raises ValueError naming where it came from
+    (the argument or the variable) and the accepted values.
     """
     if preferred is not None and not isinstance(preferred, str):
-        raise TypeError(f"preferred must be a device string such as 'cpu' or 'cuda', got {type(preferred).__name__}")
-    choice = preferred or os.environ.get(DEVICE_ENV_VAR) or ("cuda" if torch.cuda.is_available() else "cpu")
+        raise TypeError(f"preferred must be a device string such as 'cpu' or 'cuda', "
+                        f"got {type(preferred).__name__}")
+    if preferred:
+        choice, source = preferred, "preferred"
+    elif os.environ.get(DEVICE_ENV_VAR):
+        choice, source = os.environ[DEVICE_ENV_VAR], f"${DEVICE_ENV_VAR}"
+    else:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    given = f"{source} is {choice!r}"
+    unset = "" if source == "preferred" else (
+        f" (or unset {DEVICE_ENV_VAR} for the automatic choice)")
     try:
         device = torch.device(choice)
     except RuntimeError as exc:
-        raise ValueError(f"device {choice!r} is not a torch device string; use 'cpu', 'cuda' or 'cuda:N'") from exc
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {choice!r} requested (argument or ${DEVICE_ENV_VAR}) but CUDA is not available; use 'cpu'")
-    if device.type not in {"cpu", "cuda"}:
-        raise ValueError(f"device {choice!r} is not supported; use 'cpu', 'cuda' or 'cuda:N'")
+        raise ValueError(f"{given}, which is not a torch device string; accepted: "
+                         f"{ACCEPTED_DEVICES}{unset}") from exc
+    cpu_with_index = device.type == "cpu" and device.index is not None
+    if device.type not in {"cpu", "cuda"} or cpu_with_index:
+        raise ValueError(f"{given}, a device the book does not support; accepted: "
+                         f"{ACCEPTED_DEVICES}{unset}")
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"{given}, but CUDA is not available on this machine; "
+                             f"accepted here: 'cpu'{unset}")
+        count = torch.cuda.device_count()
+        if device.index is not None and device.index >= count:
+            raise ValueError(f"{given}, but this machine has {count} CUDA device(s); "
+                             f"accepted here: 'cpu', 'cuda' or 'cuda:0' to "
+                             f"'cuda:{count - 1}'{unset}")
     return device
+
+
+def _env_count(name: str) -> int:
+    """``$name`` as a non-negative int (0 if unset), else a ValueError naming it."""
+    raw = os.environ.get(name, "0")
+    if not (raw.isascii() and raw.isdigit()):
+        raise ValueError(f"${name} must be a non-negative integer written in digits, "
+                         f"such as 0 or 5 (or unset, meaning 0), got {raw!r}")
+    return int(raw)
 
 
 def seeds(count: int) -> tuple[int, ...]:
@@ -45,14 +77,8 @@ def seeds(count: int) -> tuple[int, ...]:
     """
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"count must be an int >= 1, got {count!r}")
-    values = {}
-    for name in (SEED_OFFSET_ENV_VAR, MIN_SEEDS_ENV_VAR):
-        raw = os.environ.get(name, "0")
-        if not raw.isdigit():
-            raise ValueError(f"${name} must be a non-negative integer, got {raw!r}")
-        values[name] = int(raw)
-    offset = values[SEED_OFFSET_ENV_VAR]
-    return tuple(range(offset, offset + max(count, values[MIN_SEEDS_ENV_VAR])))
+    offset = _env_count(SEED_OFFSET_ENV_VAR)
+    return tuple(range(offset, offset + max(count, _env_count(MIN_SEEDS_ENV_VAR))))
 
 
 def seed_everything(seed: int) -> torch.Generator:

@@ -44,6 +44,8 @@ class PageParser(HTMLParser):
         self.hrefs: list[str] = []
         self.ids: set[str] = set()
         self.classes: set[str] = set()
+        self.search_forms: list[str] = []  # actions of forms with an input named q
+        self._form_action: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
@@ -54,6 +56,15 @@ class PageParser(HTMLParser):
             self.images.append(values["src"])
         if tag == "a" and values.get("href"):
             self.hrefs.append(values["href"])
+        if tag == "form":
+            self._form_action = values.get("action") or ""
+        in_form = self._form_action is not None
+        if tag == "input" and values.get("name") == "q" and in_form:
+            self.search_forms.append(self._form_action)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form_action = None
 
 
 def parse(html: str) -> PageParser:
@@ -102,6 +113,39 @@ def link_problem(page: Path, href: str, root: Path) -> str | None:
     return None
 
 
+def search_problem(page: Path, rendered: PageParser) -> str | None:
+    """Why the page offers no working search, or None.
+
+    Working: a search button, and a search form (an input named q) whose action is a
+    search page that exists.
+    """
+    if "search-button" not in rendered.classes:
+        return "no search button (.search-button)"
+    targets = [page.parent / action.split("?")[0] for action in rendered.search_forms]
+    if not targets:
+        return "no search form (a <form> with an <input name=\"q\">)"
+    if not any(t.name == "search.html" and t.is_file() for t in targets):
+        actions = ", ".join(rendered.search_forms)
+        return f"the search form's target is missing ({actions})"
+    return None
+
+
+def missing_conveniences(page: Path, source: str, rendered: PageParser) -> list[str]:
+    """The reader conveniences a chapter page lacks: ``source`` is the built HTML,
+    ``rendered`` the parsed DOM after scripts ran."""
+    wanted = {
+        "download button (.ipynb)": ".ipynb" in source and "btn-download" in source,
+        "Binder launch button": "mybinder.org" in source,
+        "Colab launch button": "colab.research.google.com" in source,
+        "repository link": ("btn-source-repository-button" in source
+                            or "repository-button" in source),
+        "copy buttons": "copybtn" in rendered.classes,
+    }
+    missing = [what for what, present in wanted.items() if not present]
+    search = search_problem(page, rendered)
+    return missing + ([f"search: {search}"] if search else [])
+
+
 def check_page(page: Path, root: Path, chromium: str) -> list[str]:
     name = page.relative_to(root)
     source = page.read_text()
@@ -129,12 +173,8 @@ def check_page(page: Path, root: Path, chromium: str) -> list[str]:
         if ERROR_WORDS.search(message) and not any(known in message for known in HARMLESS):
             problems.append(f"{name}: console error: {message[:200]}")
     if page.stem[:2].isdigit():  # a chapter page
-        rendered = parse(dom)
-        wanted = {"download button (.ipynb)": ".ipynb" in source and "btn-download" in source,
-                  "Binder launch button": "mybinder.org" in source, "Colab launch button": "colab.research.google.com" in source,
-                  "repository link": "btn-source-repository-button" in source or "repository-button" in source,
-                  "copy buttons": "copybtn" in rendered.classes, "search": "search-button" in source or "search" in source}
-        problems += [f"{name}: missing {what}" for what, present in wanted.items() if not present]
+        missing = missing_conveniences(page, source, parse(dom))
+        problems += [f"{name}: missing {what}" for what in missing]
     return problems
 
 

@@ -34,3 +34,59 @@ def test_console_lines_are_parsed():
     assert match and match.group("message") == "Uncaught SyntaxError: boom"
     assert check_html.ERROR_WORDS.search(match.group("message"))
     assert not check_html.ERROR_WORDS.search("[PST]: Changed to auto mode using the light theme.")
+
+
+CHAPTER = """<html><body><main>
+<a class="btn-download" href="../_sources/book/01-x.ipynb">.ipynb</a>
+<a href="https://mybinder.org/v2/x">Binder</a>
+<a href="https://colab.research.google.com/x">Colab</a>
+<a class="btn-source-repository-button" href="https://github.com/x">repository</a>
+<button class="copybtn">copy</button>
+<button class="btn search-button search-button__button">Search</button>
+<dialog><form class="bd-search" action="../search.html" method="get">
+<input type="search" name="q"></form></dialog>
+<p>Use the search box to find a term.</p>
+</main></body></html>"""
+
+
+def _chapter(tmp_path, html: str) -> tuple:
+    (tmp_path / "book").mkdir()
+    (tmp_path / "search.html").write_text("<main>search</main>")
+    page = tmp_path / "book" / "01-x.html"
+    page.write_text(html)
+    return page, html, check_html.parse(html)
+
+
+def test_complete_chapter_page_has_every_convenience(tmp_path):
+    assert check_html.missing_conveniences(*_chapter(tmp_path, CHAPTER)) == []
+
+
+def test_search_check_can_fail(tmp_path):
+    """Planted fault: no search button or form; the word 'search' still on the page."""
+    html = CHAPTER.replace("search-button", "other-button")
+    html = html.replace('name="q"', 'name="x"')
+    page, source, rendered = _chapter(tmp_path, html)
+    assert "search" in source  # the old check ("search" in source) passed this page
+    missing = check_html.missing_conveniences(page, source, rendered)
+    assert missing == ["search: no search button (.search-button)"]
+    rendered.classes.add("search-button")
+    assert "no search form" in check_html.search_problem(page, rendered)
+
+
+def test_search_form_must_reach_the_search_page(tmp_path):
+    page, source, rendered = _chapter(tmp_path, CHAPTER)
+    (tmp_path / "search.html").unlink()
+    problem = check_html.search_problem(page, rendered)
+    assert "target is missing (../search.html)" in problem
+
+
+def test_each_convenience_can_go_missing(tmp_path):
+    page, _, _ = _chapter(tmp_path, CHAPTER)
+    for marker, what in [("btn-download", "download button (.ipynb)"),
+                         ("mybinder.org", "Binder launch button"),
+                         ("colab.research.google.com", "Colab launch button"),
+                         ("repository-button", "repository link"),
+                         ("copybtn", "copy buttons")]:
+        html = CHAPTER.replace(marker, "removed")
+        missing = check_html.missing_conveniences(page, html, check_html.parse(html))
+        assert missing == [what], (marker, missing)

@@ -1,6 +1,9 @@
 import gzip
 import hashlib
+import shutil
 import struct
+import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -19,15 +22,20 @@ def _idx_labels(labels: np.ndarray) -> bytes:
 
 @pytest.fixture
 def fake_dataset(tmp_path, monkeypatch):
-    """A tiny valid 'test' split; the checksum table is patched to match it."""
+    """A tiny valid 'test' split; the checksum table is patched to match it.
+
+    The images take four grey levels, so that deflate compresses them with Huffman codes
+    (random bytes would be stored verbatim, and a flipped byte would only fail the CRC).
+    """
     rng = np.random.default_rng(0)
-    images, labels = rng.integers(0, 256, (5, 28, 28)), rng.integers(0, 10, 5)
-    files = {"t10k-images-idx3-ubyte": _idx_images(images), "t10k-labels-idx1-ubyte": _idx_labels(labels)}
-    md5 = dict(data_mod.MD5)
+    images, labels = rng.integers(0, 4, (5, 28, 28)) * 60, rng.integers(0, 10, 5)
+    files = {"t10k-images-idx3-ubyte": _idx_images(images),
+             "t10k-labels-idx1-ubyte": _idx_labels(labels)}
+    sha256 = dict(data_mod.SHA256)
     for stem, payload in files.items():
-        (tmp_path / (stem + ".gz")).write_bytes(gzip.compress(payload))
-        md5[stem] = hashlib.md5(payload).hexdigest()
-    monkeypatch.setattr(data_mod, "MD5", md5)
+        (tmp_path / (stem + ".gz")).write_bytes(gzip.compress(payload, mtime=0))
+        sha256[stem] = hashlib.sha256(payload).hexdigest()
+    monkeypatch.setattr(data_mod, "SHA256", sha256)
     monkeypatch.setattr(data_mod, "DEBIAN_DIR", tmp_path / "absent-debian")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv(data_mod.DATA_DIR_ENV_VAR, raising=False)
@@ -51,6 +59,7 @@ def test_reads_uncompressed_files_and_env_override(fake_dataset, monkeypatch):
 
 
 def test_missing_files_give_advice(fake_dataset, tmp_path):
+    (tmp_path / "empty").mkdir()
     with pytest.raises(DatasetError, match="not found.*apt-get install dataset-fashion-mnist"):
         load_fashion_mnist("test", root=tmp_path / "empty")
 
@@ -68,6 +77,108 @@ def test_corrupted_file_fails_checksum(fake_dataset):
     images[0, 0, 0] ^= 1
     (root / "t10k-images-idx3-ubyte.gz").write_bytes(gzip.compress(_idx_images(images)))
     with pytest.raises(DatasetError, match="checksum"):
+        load_fashion_mnist("test", root=root)
+
+
+def _flip(path, position: int) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[position] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+def test_flipped_byte_in_gz_body_is_a_dataset_error(fake_dataset):
+    """Planted fault: a byte of the deflate stream flipped, so zlib itself fails."""
+    root, _, _ = fake_dataset
+    path = root / "t10k-images-idx3-ubyte.gz"
+    good = path.read_bytes()
+    for position in range(len(good) // 2, len(good) - 8):  # the first that breaks zlib
+        _flip(path, position)
+        try:
+            gzip.decompress(path.read_bytes())
+        except zlib.error:
+            break
+        except (OSError, EOFError):
+            pass
+        path.write_bytes(good)
+    else:
+        pytest.fail("no flipped byte made zlib fail")
+    with pytest.raises(DatasetError, match=r"corrupt \(error: .*Delete the bad copies"):
+        load_fashion_mnist("test", root=root)
+
+
+@pytest.mark.parametrize("where", [0.25, 0.5, 0.75])
+def test_any_flipped_byte_in_gz_body_is_a_dataset_error(fake_dataset, where):
+    root, _, _ = fake_dataset
+    path = root / "t10k-images-idx3-ubyte.gz"
+    _flip(path, int(where * path.stat().st_size))
+    with pytest.raises(DatasetError, match="t10k-images-idx3-ubyte.gz"):
+        load_fashion_mnist("test", root=root)
+
+
+@pytest.mark.parametrize("fault", ["flipped byte", "wrong content"])
+@pytest.mark.parametrize("first, later", [("root", "env"), ("env", "cache")])
+def test_corrupt_copy_does_not_shadow_a_valid_one(fake_dataset, tmp_path, monkeypatch,
+                                                  fault, first, later):
+    """Planted fault: a bad copy in an earlier location, a valid one in a later one."""
+    root, images, _ = fake_dataset
+    where = {"root": root, "env": tmp_path / "env", "cache": data_mod.cache_dir()}
+    for name in {first, later} - {"root"}:
+        where[name].mkdir(parents=True)
+    if first != "root":
+        for gz in root.glob("*.gz"):
+            gz.rename(where[first] / gz.name)
+    for gz in where[first].glob("*.gz"):
+        shutil.copy(gz, where[later] / gz.name)
+    monkeypatch.setenv(data_mod.DATA_DIR_ENV_VAR, str(where["env"]))
+    bad = where[first] / "t10k-images-idx3-ubyte.gz"
+    if fault == "flipped byte":
+        _flip(bad, bad.stat().st_size // 2)
+    else:
+        bad.write_bytes(gzip.compress(b"not Fashion-MNIST"))
+    with pytest.warns(data_mod.DatasetWarning, match="bad copy") as record:
+        split = load_fashion_mnist("test", root=root if first == "root" else None)
+    assert np.array_equal(split.images.numpy(), images)
+    message = str(record[0].message)
+    assert str(bad) in message and str(where[later] / bad.name) in message
+
+
+def test_every_bad_copy_is_named(fake_dataset, tmp_path, monkeypatch):
+    root, _, _ = fake_dataset
+    later = tmp_path / "later"
+    later.mkdir()
+    first = root / "t10k-images-idx3-ubyte.gz"
+    second = later / "t10k-images-idx3-ubyte"
+    first.write_bytes(first.read_bytes()[:50])
+    second.write_bytes(b"\x00" * 100)
+    monkeypatch.setenv(data_mod.DATA_DIR_ENV_VAR, str(later))
+    with pytest.raises(DatasetError, match="no valid copy") as info:
+        load_fashion_mnist("test", root=root)
+    assert str(first) in str(info.value) and str(second) in str(info.value)
+
+
+def test_mistyped_data_dir_is_a_warning_naming_it(fake_dataset, monkeypatch):
+    root, images, _ = fake_dataset
+    typo = root.parent / "fashoin-mnist"
+    monkeypatch.setenv(data_mod.DATA_DIR_ENV_VAR, str(typo))
+    with pytest.warns(data_mod.DatasetWarning, match="FASHION_MNIST_DIR") as record:
+        split = load_fashion_mnist("test", root=root)
+    message = str(record[0].message)
+    assert str(typo) in message and "not a directory" in message
+    assert np.array_equal(split.images.numpy(), images)
+
+
+def test_mistyped_root_is_a_warning_naming_it(fake_dataset, tmp_path):
+    typo = tmp_path / "no-such-dir"
+    with pytest.warns(data_mod.DatasetWarning, match="root is .*no-such-dir"):
+        with pytest.raises(DatasetError, match="not found"):
+            load_fashion_mnist("test", root=typo)
+
+
+def test_existing_locations_give_no_warning(fake_dataset, monkeypatch):
+    root, _, _ = fake_dataset
+    monkeypatch.setenv(data_mod.DATA_DIR_ENV_VAR, str(root))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         load_fashion_mnist("test", root=root)
 
 
@@ -96,6 +207,7 @@ def test_unreachable_network_is_a_clear_error(fake_dataset, monkeypatch, tmp_pat
         raise OSError("network unreachable")
 
     monkeypatch.setattr(data_mod.urllib.request, "urlopen", refuse)
+    (tmp_path / "empty").mkdir()
     with pytest.raises(DatasetError, match="could not download"):
         load_fashion_mnist("test", root=tmp_path / "empty", allow_download=True)
 
@@ -111,7 +223,20 @@ def test_rejects_bad_root_type():
         load_fashion_mnist("test", root=3)
 
 
-@pytest.mark.skipif(not data_mod.DEBIAN_DIR.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+NO_DEBIAN = pytest.mark.skipif(not data_mod.DEBIAN_DIR.is_dir(),
+                               reason="Debian's dataset-fashion-mnist is not installed")
+
+
+@NO_DEBIAN
+@pytest.mark.parametrize("stem", sorted(data_mod.SHA256))
+def test_sha256_table_matches_the_upstream_md5(stem):
+    """The sha256 values describe the same bytes as the md5 values published."""
+    data = gzip.decompress((data_mod.DEBIAN_DIR / (stem + ".gz")).read_bytes())
+    assert hashlib.md5(data).hexdigest() == data_mod.UPSTREAM_MD5[stem]
+    assert hashlib.sha256(data).hexdigest() == data_mod.SHA256[stem]
+
+
+@NO_DEBIAN
 def test_real_files_have_the_documented_sizes():
     train, test = load_fashion_mnist("train"), load_fashion_mnist("test")
     assert (len(train), len(test)) == (60_000, 10_000)

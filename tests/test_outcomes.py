@@ -32,11 +32,11 @@ def test_format_mean_sd_rounds_to_the_spread(mean, sd, text):
 def test_summarize_uses_the_sample_sd_and_counts_divergences():
     outcome = summarize([1.0, 2.0, 3.0, float("nan")], diverged_at=[None, None, None, 12])
     assert outcome.n == 4 and outcome.num_diverged == 1
-    assert outcome.mean == 2.0 and outcome.sd == pytest.approx(1.0)  # ddof = 1
+    assert outcome.mean() == 2.0 and outcome.sd() == pytest.approx(1.0)  # ddof = 1
     assert str(outcome) == "2.0 ± 1.0 (n = 3; 1 of 4 diverged, step 12)"
     assert str(summarize([float("inf")] * 2)) == "all 2 diverged"
     assert str(summarize([0.25])) == "0.25 (n = 1)"
-    assert math.isnan(summarize([0.25]).sd)
+    assert math.isnan(summarize([0.25]).sd())
 
 
 @pytest.mark.parametrize(

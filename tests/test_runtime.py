@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from helpers import environment_report, pick_device, seed_everything, seeds
-from helpers.runtime import DEVICE_ENV_VAR
+from helpers.runtime import DEVICE_ENV_VAR, MIN_SEEDS_ENV_VAR, SEED_OFFSET_ENV_VAR
 
 
 def test_pick_device_defaults_to_cpu_without_cuda(monkeypatch):
@@ -21,6 +21,50 @@ def test_pick_device_env_override(monkeypatch):
 def test_pick_device_rejects_unknown_device(bad):
     with pytest.raises(ValueError, match="device"):
         pick_device(bad)
+
+
+@pytest.mark.parametrize("bad", ["gpu", "CUDA", "tpu", "mps", "cpu:1", "cuda:x",
+                                 " cpu"])
+def test_pick_device_env_rejects_unknown_value_naming_the_variable(monkeypatch, bad):
+    monkeypatch.setenv(DEVICE_ENV_VAR, bad)
+    with pytest.raises(ValueError) as info:
+        pick_device()
+    message = str(info.value)
+    assert f"${DEVICE_ENV_VAR} is {bad!r}" in message
+    assert "'cpu', 'cuda' or 'cuda:N'" in message
+    assert f"unset {DEVICE_ENV_VAR}" in message
+
+
+def test_pick_device_argument_error_names_the_argument(monkeypatch):
+    monkeypatch.setenv(DEVICE_ENV_VAR, "cpu")
+    with pytest.raises(ValueError, match=r"^preferred is 'gpu'.*accepted: 'cpu'"):
+        pick_device("gpu")
+
+
+def test_pick_device_env_cuda_without_cuda_names_the_variable(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for value in ("cuda", "cuda:0"):
+        monkeypatch.setenv(DEVICE_ENV_VAR, value)
+        expected = (rf"\${DEVICE_ENV_VAR} is '{value}', but CUDA is not available"
+                    r".*accepted here: 'cpu'")
+        with pytest.raises(ValueError, match=expected):
+            pick_device()
+
+
+def test_pick_device_cuda_index_beyond_the_devices(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setenv(DEVICE_ENV_VAR, "cuda:2")
+    expected = r"has 2 CUDA device\(s\).*'cuda:0' to 'cuda:1'"
+    with pytest.raises(ValueError, match=expected):
+        pick_device()
+    monkeypatch.setenv(DEVICE_ENV_VAR, "cuda:1")
+    assert pick_device() == torch.device("cuda:1")
+
+
+def test_pick_device_empty_env_means_automatic(monkeypatch):
+    monkeypatch.setenv(DEVICE_ENV_VAR, "")
+    assert pick_device().type == ("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def test_pick_device_rejects_non_string():
@@ -69,10 +113,17 @@ def test_seeds_rejects_bad_counts(count):
         seeds(count)
 
 
-def test_seeds_rejects_bad_environment(monkeypatch):
-    monkeypatch.setenv("SCALEBOOK_SEED_OFFSET", "-3")
-    with pytest.raises(ValueError, match="SCALEBOOK_SEED_OFFSET"):
+@pytest.mark.parametrize("name", [SEED_OFFSET_ENV_VAR, MIN_SEEDS_ENV_VAR])
+@pytest.mark.parametrize("bad", ["-3", "2.5", "five", "", " 4", "\u00b2", "1e3"])
+def test_seeds_rejects_bad_environment(monkeypatch, name, bad):
+    monkeypatch.delenv(SEED_OFFSET_ENV_VAR, raising=False)
+    monkeypatch.delenv(MIN_SEEDS_ENV_VAR, raising=False)
+    monkeypatch.setenv(name, bad)
+    with pytest.raises(ValueError) as info:
         seeds(2)
+    message = str(info.value)
+    assert f"${name} must be a non-negative integer" in message and repr(bad) in message
+    assert "such as 0 or 5" in message
 
 
 def test_make_deterministic_fixes_the_thread_count(monkeypatch):
