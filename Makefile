@@ -6,16 +6,23 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data mathjax chromium book test test-variant test-variants test-gpu seed-stress benchmark execute sync check-html clean
+.PHONY: help setup data mathjax chromium book test unit lint format lab test-variant test-variants test-gpu seed-stress benchmark execute import-md check-html clean
+
+# Python and chapter code that ruff lints and formats (line length 88, pyproject.toml)
+LINTED := helpers tests scripts benchmarks conftest.py book/[0-9][0-9]-*.ipynb
 
 help:
 	@echo "make book      build the HTML book into _build/html (sets up everything first)"
-	@echo "make test      unit tests, notebook guards, strict nbval, warnings-as-errors HTML build, browser test"
+	@echo "make test      lint, unit tests, notebook guards, nbval, warnings-as-errors HTML build, browser test"
+	@echo "make unit      the fast loop: lint, unit tests and notebook guards, no chapter executed (under a minute)"
+	@echo "make lint      ruff check and ruff format --check; make format applies the formatter"
+	@echo "make lab       set up, then open JupyterLab on the chapters"
 	@echo "make test-variant  strict nbval with OMP_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default (CI runs it)"
 	@echo "make test-variants strict nbval with each of OMP_NUM_THREADS=1 and ATEN_CPU_CAPABILITY=default"
 	@echo "make seed-stress   every chapter's claims re-checked with 5+ other seeds (report: _build/seed-stress.md)"
 	@echo "make benchmark     set-up, build, chapter and trainer timings into BENCHMARKS.md (about 9 min)"
-	@echo "make execute   re-execute notebooks in place (NB=book/NAME.ipynb for one) and refresh twins"
+	@echo "make execute   re-execute notebooks in place (NB=book/NAME.ipynb for one), regenerate twins"
+	@echo "make import-md NB=book/NAME.ipynb  take an edited md/NAME.md twin into its notebook"
 	@echo "make test-gpu  every chapter on CUDA: nbval in lax mode, so all in-notebook asserts run"
 	@echo "make check-html  browser test of the built book, plus laptop/phone screenshots in _build/screenshots"
 	@echo "make clean     remove _build (keeps the environment)"
@@ -43,10 +50,23 @@ book: setup
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Open _build/html/index.html in a browser."
 
-test: setup
+test: setup lint
 	$(BIN)/python -m pytest
 	$(BIN)/jupyter-book build . --all -W -n --keep-going --quiet
 	$(BIN)/python scripts/check_html.py _build/html
+
+unit: $(STAMP) lint
+	$(BIN)/python -m pytest tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: $(STAMP)
+	$(BIN)/ruff format $(LINTED)
+
+lab: setup
+	$(BIN)/jupyter lab book/
 
 # Another thread count and another CPU code path must reproduce the stored outputs too: strict nbval
 # with one OpenMP thread and torch's generic (non-vectorised) kernels. CI runs this after make test.
@@ -71,8 +91,11 @@ test-gpu: setup
 execute: setup
 	$(BIN)/python scripts/execute_notebooks.py $(NB)
 
-sync: $(STAMP)
-	$(BIN)/jupytext --sync book/*.ipynb
+# The notebook is the source of a chapter (MAINTAINERS.md). An edited Markdown twin is brought
+# into its notebook only on request: inputs from md/NAME.md, outputs kept; then make execute.
+import-md: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make import-md NB=book/NN-name.ipynb"; exit 2; }
+	$(BIN)/jupytext --quiet --update --to ipynb --output $(NB) md/$(basename $(notdir $(NB))).md
 
 check-html: book
 	$(BIN)/python scripts/check_html.py _build/html --screenshots _build/screenshots

@@ -1,11 +1,12 @@
 """pytest plugin: nbval compares statistical outcomes within their stated uncertainty.
 
-Strict nbval compares every printed character, which is right for derivations, identities
-and data facts, and wrong for the outcomes of training: their last digits move between CPUs,
-thread counts and GPUs. Before nbval compares a cell, each freshly computed text output that
-differs from the stored one only in its "mean ± sd" outcomes, each within the uncertainty
-the stored one states (``helpers.outcomes.consistent``), is replaced by the stored text.
-Everything else, the outcomes' seed counts and divergence notes included, stays strict.
+Strict nbval compares every printed character, which is right for derivations,
+identities and data facts, and wrong for the outcomes of training: their last digits
+move between CPUs, thread counts and GPUs. Before nbval compares a cell, each freshly
+computed text output that differs from the stored one only in its "mean ± sd" outcomes,
+each within the uncertainty the stored one states (``helpers.outcomes.consistent``), is
+replaced by the stored text. Everything else, the outcomes' seed counts and divergence
+notes included, stays strict.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ _compare_outputs = IPyNbCell.compare_outputs
 
 
 def _accept_consistent_outcomes(test: list, ref: list) -> list:
-    """A copy of ``test`` in which texts consistent with ``ref`` are replaced by ``ref``'s."""
+    """A copy of ``test`` in which texts consistent with ``ref`` are replaced by
+    ``ref``'s.
+    """
     if len(test) != len(ref):
         return test
     reconciled = []
-    for new, stored in zip(test, ref):
+    for new, stored in zip(test, ref, strict=True):
         new = copy.deepcopy(new)
         if new.get("output_type") != stored.get("output_type"):
             reconciled.append(new)
@@ -45,7 +48,9 @@ def _accept_consistent_outcomes(test: list, ref: list) -> list:
 
 
 def _compare_statistically(self, test, ref, skip_compare=None):
-    return _compare_outputs(self, _accept_consistent_outcomes(test, ref), ref, skip_compare)
+    return _compare_outputs(
+        self, _accept_consistent_outcomes(test, ref), ref, skip_compare
+    )
 
 
 IPyNbCell.compare_outputs = _compare_statistically

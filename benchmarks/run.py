@@ -1,13 +1,15 @@
-"""What the book costs and how fast its training engine is: one table, written to BENCHMARKS.md.
+"""What the book costs and how fast its training engine is: one table, in BENCHMARKS.md.
 
-Usage: python benchmarks/run.py [--skip-chapters] [--output BENCHMARKS.md]   (or: make benchmark)
+Usage: python benchmarks/run.py [--skip-chapters] [--output BENCHMARKS.md]
+       (or: make benchmark)
 
-Measures, on this machine: the set-up on a warm machine (`make setup` when everything is already
-installed), the HTML build from stored outputs, each chapter's execution in a fresh kernel (median
-of 3 where a run takes under 30 s, else one run), Chapter 1's seconds per epoch per run (one run
-alone, and the chapter's 18 main runs trained one after the other as the chapter does, one epoch
-each), and the batched many-model trainer against a loop of single runs (8, 64, 256 MLPs).
-Not part of `make test`: timings depend on the machine. Runs in about 9 minutes on 2 CPU cores.
+Measures, on this machine: the set-up on a warm machine (`make setup` when everything is
+already installed), the HTML build from stored outputs, each chapter's execution in a
+fresh kernel (median of 3 where a run takes under 30 s, else one run), Chapter 1's
+seconds per epoch per run (one run alone, and the chapter's 18 main runs trained one
+after the other as the chapter does, one epoch each), and the batched many-model trainer
+against a loop of single runs (8, 64, 256 MLPs). Not part of `make test`: timings depend
+on the machine. Runs in about 9 minutes on 2 CPU cores.
 Never run it while anything else is using the CPU.
 """
 
@@ -45,7 +47,12 @@ def timed(command: list[str], repeats: int) -> list[float]:
 
 def execute_chapter(path: Path) -> float:
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook,
+        timeout=1800,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
@@ -53,12 +60,17 @@ def execute_chapter(path: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-chapters", action="store_true", help="leave out the chapter executions")
+    parser.add_argument(
+        "--skip-chapters", action="store_true", help="leave out the chapter executions"
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     device = helpers.pick_device()
-    machine = (f"{helpers.cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__}, device {device}"
-               + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else ""))
+    machine = (
+        f"{helpers.cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__}, "
+        f"device {device}"
+        + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else "")
+    )
     rows: list[tuple[str, str, str]] = []
 
     def add(what: str, value: str, note: str = "") -> None:
@@ -66,28 +78,70 @@ def main() -> None:
         print(f"{what}: {value} {note}", flush=True)
 
     setup = timed(["make", "setup"], 3)
-    add("set-up on a warm machine (make setup)", f"{statistics.median(setup):.1f} s", "median of 3")
-    build = timed([str(ROOT / ".venv/bin/jupyter-book"), "build", ".", "--all", "--quiet"], 3)
-    add("HTML build from stored outputs", f"{statistics.median(build):.1f} s", "median of 3")
+    add(
+        "set-up on a warm machine (make setup)",
+        f"{statistics.median(setup):.1f} s",
+        "median of 3",
+    )
+    build = timed(
+        [str(ROOT / ".venv/bin/jupyter-book"), "build", ".", "--all", "--quiet"], 3
+    )
+    add(
+        "HTML build from stored outputs",
+        f"{statistics.median(build):.1f} s",
+        "median of 3",
+    )
     if not args.skip_chapters:
         for path in sorted((ROOT / "book").glob("[0-9][0-9]-*.ipynb")):
             first = execute_chapter(path)
-            times = [first] + ([execute_chapter(path), execute_chapter(path)] if first < 30 else [])
-            add(f"execute {path.stem}", f"{statistics.median(times):.0f} s",
-                "median of 3" if len(times) == 3 else "one run")
+            times = [first] + (
+                [execute_chapter(path), execute_chapter(path)] if first < 30 else []
+            )
+            add(
+                f"execute {path.stem}",
+                f"{statistics.median(times):.0f} s",
+                "median of 3" if len(times) == 3 else "one run",
+            )
     alone, full_set = fashion_epoch.epoch_timings(device)
-    add("Fashion-MNIST epoch, one run alone (ch. 1 set-up)", f"{alone:.2f} s/epoch", "training only, median of 3; target ≤ 0.8")
-    add("Fashion-MNIST epoch, ch. 1's 18 runs in sequence", f"{full_set:.2f} s/epoch/run", "one epoch each, with test evaluation")
-    for row in batched_trainer.measure([8, 64, 256], steps=100, repeats=3, device=device):
-        add(f"batched trainer, {row['models']} MLPs, {row['dtype']}", f"{row['speedup']:.1f}× faster",
-            f"loop {row['loop_s']:.2f} s, batched {row['batched_s']:.2f} s, gap {row['gap']:.0e}; "
-            f"median of {row['repeats']}" + ("; target ≥ 5×" if row["models"] == 64 else ""))
+    add(
+        "Fashion-MNIST epoch, one run alone (ch. 1 set-up)",
+        f"{alone:.2f} s/epoch",
+        "training only, median of 3; target ≤ 0.8",
+    )
+    add(
+        "Fashion-MNIST epoch, ch. 1's 18 runs in sequence",
+        f"{full_set:.2f} s/epoch/run",
+        "one epoch each, with test evaluation",
+    )
+    for row in batched_trainer.measure(
+        [8, 64, 256], steps=100, repeats=3, device=device
+    ):
+        add(
+            f"batched trainer, {row['models']} MLPs, {row['dtype']}",
+            f"{row['speedup']:.1f}× faster",
+            f"loop {row['loop_s']:.2f} s, batched {row['batched_s']:.2f} s, gap "
+            f"{row['gap']:.0e}; "
+            f"median of {row['repeats']}"
+            + ("; target ≥ 5×" if row["models"] == 64 else ""),
+        )
 
-    lines = ["# Benchmarks", "", f"Measured {dt.date.today().isoformat()} with `make benchmark` on: {machine}.", "",
-             "| what | result | notes |", "|---|---|---|"] + [f"| {w} | {v} | {n} |" for w, v, n in rows]
-    lines += ["", "Timings depend on the machine and on what else runs; compare rows measured on the same machine.",
-              "The batched trainer's problem is Chapter 6's (8-16-16-1 tanh MLPs, 128 samples, full-batch Adam,",
-              "100 steps); 'gap' is the largest relative difference between batched and looped final parameters."]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {dt.date.today().isoformat()} with `make benchmark` on: {machine}.",
+        "",
+        "| what | result | notes |",
+        "|---|---|---|",
+    ] + [f"| {w} | {v} | {n} |" for w, v, n in rows]
+    lines += [
+        "",
+        "Timings depend on the machine and on what else runs; compare rows measured "
+        "on the same machine.",
+        "The batched trainer's problem is Chapter 6's (8-16-16-1 tanh MLPs, 128 "
+        "samples, full-batch Adam,",
+        "100 steps); 'gap' is the largest relative difference between batched and "
+        "looped final parameters.",
+    ]
     args.output.write_text("\n".join(lines) + "\n")
     print(f"written to {args.output}")
 

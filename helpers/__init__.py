@@ -5,25 +5,87 @@ Chapters import from here; this package never imports from chapters. Public API:
 
 __version__ = "0.1.0"
 
-from .claims import Measured, Verdict, check, decide, glue_outcome, glue_value, verdict_table
-from .compare import (distance_per_step, nudge_parameters_, relative_change, run_distance,
-                      shown_distance, trajectory_distance)
+from .batched import BatchedResult, clip_per_model_, train_batched
+from .claims import (
+    Measured,
+    Verdict,
+    check,
+    decide,
+    glue_outcome,
+    glue_value,
+    verdict_table,
+)
+from .compare import (
+    distance_per_step,
+    nudge_parameters_,
+    relative_change,
+    run_distance,
+    shown_distance,
+    trajectory_distance,
+)
 from .data import CLASS_NAMES, DatasetError, FashionMNIST, load_fashion_mnist
-from .outcomes import Outcome, format_mean_sd, summarize
 from .models import INITS, Scale, init_weights_, mlp
 from .optim import KerasAdam
+from .outcomes import Outcome, format_mean_sd, summarize
 from .plotting import PALETTE, use_book_style
-from .runtime import cpu_model, environment_report, make_deterministic, pick_device, seed_everything, seeds
+from .runtime import (
+    cpu_model,
+    environment_report,
+    make_deterministic,
+    pick_device,
+    seed_everything,
+    seeds,
+)
 from .symbolic import Identity, prove_identity
-from .tables import Table
 from .synthetic import MultiTaskData, multitask_problem, regression_problem
+from .tables import Table
 from .training import TrainResult, evaluate, flat_parameters, train
-from .batched import BatchedResult, clip_per_model_, train_batched
 
 __all__ = [
-    "BatchedResult", "CLASS_NAMES", "DatasetError", "FashionMNIST", "INITS", "Identity", "KerasAdam", "Measured", "MultiTaskData", "Outcome", "PALETTE",
-    "Scale", "Table", "TrainResult", "Verdict", "check", "clip_per_model_", "cpu_model", "decide", "distance_per_step", "environment_report", "evaluate",
-    "flat_parameters", "format_mean_sd", "glue_outcome", "glue_value", "init_weights_", "load_fashion_mnist", "make_deterministic", "mlp",
-    "multitask_problem", "nudge_parameters_", "pick_device", "prove_identity", "regression_problem", "relative_change", "run_distance", "shown_distance",
-    "seed_everything", "seeds", "summarize", "train", "train_batched", "trajectory_distance", "use_book_style", "verdict_table",
+    "BatchedResult",
+    "CLASS_NAMES",
+    "DatasetError",
+    "FashionMNIST",
+    "INITS",
+    "Identity",
+    "KerasAdam",
+    "Measured",
+    "MultiTaskData",
+    "Outcome",
+    "PALETTE",
+    "Scale",
+    "Table",
+    "TrainResult",
+    "Verdict",
+    "check",
+    "clip_per_model_",
+    "cpu_model",
+    "decide",
+    "distance_per_step",
+    "environment_report",
+    "evaluate",
+    "flat_parameters",
+    "format_mean_sd",
+    "glue_outcome",
+    "glue_value",
+    "init_weights_",
+    "load_fashion_mnist",
+    "make_deterministic",
+    "mlp",
+    "multitask_problem",
+    "nudge_parameters_",
+    "pick_device",
+    "prove_identity",
+    "regression_problem",
+    "relative_change",
+    "run_distance",
+    "shown_distance",
+    "seed_everything",
+    "seeds",
+    "summarize",
+    "train",
+    "train_batched",
+    "trajectory_distance",
+    "use_book_style",
+    "verdict_table",
 ]

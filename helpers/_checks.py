@@ -24,12 +24,16 @@ def positive_float(name: str, value: object, *, allow_zero: bool = False) -> flo
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"{name} must be finite, got {value}")
     if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}")
+        raise ValueError(
+            f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value}"
+        )
     return value
 
 
 def one_of(name: str, value: object, accepted: Iterable[str]) -> str:
-    """Return ``value`` if it is one of ``accepted``, else raise naming the accepted values."""
+    """Return ``value`` if it is one of ``accepted``, else raise naming the accepted
+    values.
+    """
     accepted = tuple(accepted)
     if not isinstance(value, str):
         raise TypeError(f"{name} must be one of {accepted}, got {type(value).__name__}")

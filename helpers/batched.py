@@ -1,16 +1,19 @@
-"""Train many small models at once: stacked parameters, one vmapped forward pass, one optimizer.
+"""Train many small models at once: stacked parameters, one vmapped forward pass, one
+optimizer.
 
-Every model must have the same architecture; their parameters are stacked along a new leading
-axis (``torch.func.stack_module_state``) and the forward pass is vectorised with ``torch.vmap``.
-The per-model losses are summed before ``backward``, so each model receives exactly its own
-gradient. An element-wise optimizer (SGD, Adam, AdamW, NAdam, RAdam, Adagrad, RMSprop, Adamax,
-Adadelta) then updates each model as if it were alone; optimizers that mix entries of a tensor
-(Adafactor, LBFGS) would couple the models and are refused. Clipping by global norm is applied per
-model, with the formula of ``torch.nn.utils.clip_grad_norm_``.
+Every model must have the same architecture; their parameters are stacked along a new
+leading axis (``torch.func.stack_module_state``) and the forward pass is vectorised with
+``torch.vmap``. The per-model losses are summed before ``backward``, so each model
+receives exactly its own gradient. An element-wise optimizer (SGD, Adam, AdamW, NAdam,
+RAdam, Adagrad, RMSprop, Adamax, Adadelta) then updates each model as if it were alone;
+optimizers that mix entries of a tensor (Adafactor, LBFGS) would couple the models and
+are refused. Clipping by global norm is applied per model, with the formula of
+``torch.nn.utils.clip_grad_norm_``.
 
-Full-batch training only: every step sees all samples, as the chapters' exact-map experiments do.
-Buffers are stacked and passed along, but buffers updated in place (BatchNorm's running statistics)
-are not supported under ``vmap``: use LayerNorm, or BatchNorm with ``track_running_stats=False``.
+Full-batch training only: every step sees all samples, as the chapters' exact-map
+experiments do. Buffers are stacked and passed along, but buffers updated in place
+(BatchNorm's running statistics) are not supported under ``vmap``: use LayerNorm, or
+BatchNorm with ``track_running_stats=False``.
 """
 
 from __future__ import annotations
@@ -27,8 +30,17 @@ from torch.func import functional_call, stack_module_state
 from ._checks import positive_float, positive_int
 from .training import LossFn
 
-ELEMENTWISE_OPTIMIZERS = (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW, torch.optim.NAdam, torch.optim.RAdam,
-                          torch.optim.Adagrad, torch.optim.RMSprop, torch.optim.Adamax, torch.optim.Adadelta)
+ELEMENTWISE_OPTIMIZERS = (
+    torch.optim.SGD,
+    torch.optim.Adam,
+    torch.optim.AdamW,
+    torch.optim.NAdam,
+    torch.optim.RAdam,
+    torch.optim.Adagrad,
+    torch.optim.RMSprop,
+    torch.optim.Adamax,
+    torch.optim.Adadelta,
+)
 OptimizerFactory = Callable[[dict[str, torch.Tensor]], torch.optim.Optimizer]
 
 
@@ -38,9 +50,11 @@ class BatchedResult:
 
     losses : (num_models, steps) loss before each step, NaN after a model diverged.
     diverged_at : per model, the first step whose loss was NaN/inf, or None.
-    trajectory : (num_models, snapshots, num_params) float64 parameters at steps 0, k, 2k, ...
-        in the order of ``model.parameters()`` (None unless recorded); NaN after a model diverged.
-    grad_norms : (num_models, steps) gradient norm before clipping (None unless clipping).
+    trajectory : (num_models, snapshots, num_params) float64 parameters at steps 0, k,
+        2k, ... in the order of ``model.parameters()`` (None unless recorded); NaN after
+        a model diverged.
+    grad_norms : (num_models, steps) gradient norm before clipping (None unless
+        clipping).
     """
 
     losses: np.ndarray
@@ -53,40 +67,64 @@ class BatchedResult:
         return self.losses[:, -1]
 
 
-def _flat(params: dict[str, torch.Tensor], names: list[str], num_models: int) -> np.ndarray:
-    return torch.cat([params[n].detach().reshape(num_models, -1).double().cpu() for n in names], dim=1).numpy()
+def _flat(
+    params: dict[str, torch.Tensor], names: list[str], num_models: int
+) -> np.ndarray:
+    return torch.cat(
+        [params[n].detach().reshape(num_models, -1).double().cpu() for n in names],
+        dim=1,
+    ).numpy()
 
 
-def _per_model(name: str, value: torch.Tensor | None, num_models: int, reference: torch.Tensor) -> torch.Tensor | None:
+def _per_model(
+    name: str, value: torch.Tensor | None, num_models: int, reference: torch.Tensor
+) -> torch.Tensor | None:
     if value is None:
         return None
     if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch tensor of shape ({num_models},) or None, got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a torch tensor of shape ({num_models},) or None, got "
+            f"{type(value).__name__}"
+        )
     if value.shape != (num_models,):
-        raise ValueError(f"{name} must have shape ({num_models},) (one value per model), got {tuple(value.shape)}")
+        raise ValueError(
+            f"{name} must have shape ({num_models},) (one value per model), got "
+            f"{tuple(value.shape)}"
+        )
     return value.to(reference.device, reference.dtype)
 
 
-def _check_data(name: str, data: torch.Tensor, num_models: int, per_model: bool) -> None:
+def _check_data(
+    name: str, data: torch.Tensor, num_models: int, per_model: bool
+) -> None:
     if not isinstance(data, torch.Tensor):
         raise TypeError(f"{name} must be a torch tensor, got {type(data).__name__}")
     if per_model and (data.ndim < 2 or data.shape[0] != num_models):
-        raise ValueError(f"{name} is per model, so it must have shape ({num_models}, samples, ...), got {tuple(data.shape)}")
+        raise ValueError(
+            f"{name} is per model, so it must have shape ({num_models}, samples, ...), "
+            f"got {tuple(data.shape)}"
+        )
 
 
-def clip_per_model_(grads: Sequence[torch.Tensor], max_norm: float, guard: float = 1e-6) -> torch.Tensor:
-    """Clip each model's gradient (row ``i`` of every tensor) to global norm ``max_norm``, in place.
+def clip_per_model_(
+    grads: Sequence[torch.Tensor], max_norm: float, guard: float = 1e-6
+) -> torch.Tensor:
+    """Clip each model's gradient (row ``i`` of every tensor) to global norm
+    ``max_norm``, in place.
 
-    Same formula as ``torch.nn.utils.clip_grad_norm_`` (norm of the per-tensor norms, coefficient
-    ``max_norm / (norm + guard)`` capped at 1; torch's guard is 1e-6). ``guard=0`` gives the exact
-    scaling laws (a fixed guard does not scale with the gradient). Returns the norms before clipping.
+    Same formula as ``torch.nn.utils.clip_grad_norm_`` (norm of the per-tensor norms,
+    coefficient ``max_norm / (norm + guard)`` capped at 1; torch's guard is 1e-6).
+    ``guard=0`` gives the exact scaling laws (a fixed guard does not scale with the
+    gradient). Returns the norms before clipping.
     """
     max_norm = positive_float("max_norm", max_norm)
     guard = positive_float("guard", guard, allow_zero=True)
     if not grads:
         raise ValueError("grads must hold at least one tensor")
     num_models = grads[0].shape[0]
-    per_tensor = torch.stack([torch.linalg.vector_norm(g.reshape(num_models, -1), dim=1) for g in grads])
+    per_tensor = torch.stack(
+        [torch.linalg.vector_norm(g.reshape(num_models, -1), dim=1) for g in grads]
+    )
     norms = torch.linalg.vector_norm(per_tensor, dim=0)
     coefficient = torch.clamp(max_norm / (norms + guard), max=1.0)
     for g in grads:
@@ -94,35 +132,69 @@ def clip_per_model_(grads: Sequence[torch.Tensor], max_norm: float, guard: float
     return norms
 
 
-def train_batched(models: Sequence[nn.Module], loss_fn: LossFn, inputs: torch.Tensor, targets: torch.Tensor,
-                  make_optimizer: OptimizerFactory, *, num_steps: int, per_model_data: bool = False,
-                  loss_scales: torch.Tensor | None = None, max_grad_norm: float | None = None,
-                  clip_guard: float = 1e-6, record_trajectory: bool = False, record_every: int = 1) -> tuple[BatchedResult, list[nn.Module]]:
-    """Train ``models`` (same architecture) side by side, full batch, for ``num_steps`` steps.
+def train_batched(
+    models: Sequence[nn.Module],
+    loss_fn: LossFn,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    make_optimizer: OptimizerFactory,
+    *,
+    num_steps: int,
+    per_model_data: bool = False,
+    loss_scales: torch.Tensor | None = None,
+    max_grad_norm: float | None = None,
+    clip_guard: float = 1e-6,
+    record_trajectory: bool = False,
+    record_every: int = 1,
+) -> tuple[BatchedResult, list[nn.Module]]:
+    """Train ``models`` (same architecture) side by side, full batch, for ``num_steps``
+    steps.
 
-    ``make_optimizer(params)`` receives the stacked parameters by name (``"0.weight"`` ...), each
-    of shape ``(num_models, *shape)``, and returns an element-wise ``torch.optim`` optimizer; use
-    parameter groups for per-layer settings. ``inputs``/``targets`` are shared by all models, or,
-    with ``per_model_data=True``, have a leading model axis. Model ``i``'s loss is multiplied by
-    ``loss_scales[i]`` when given. ``max_grad_norm`` clips each model's gradient by its global
-    norm (``clip_per_model_`` with ``clip_guard``). Returns the history and the trained models (copies).
+    ``make_optimizer(params)`` receives the stacked parameters by name (``"0.weight"``
+    ...), each of shape ``(num_models, *shape)``, and returns an element-wise
+    ``torch.optim`` optimizer; use parameter groups for per-layer settings.
+    ``inputs``/``targets`` are shared by all models, or, with ``per_model_data=True``,
+    have a leading model axis. Model ``i``'s loss is multiplied by ``loss_scales[i]``
+    when given. ``max_grad_norm`` clips each model's gradient by its global norm
+    (``clip_per_model_`` with ``clip_guard``). Returns the history and the trained
+    models (copies).
     """
-    if isinstance(models, nn.Module) or not isinstance(models, Sequence) or len(models) == 0:
-        raise TypeError("models must be a non-empty list of torch.nn.Module with the same architecture")
+    if (
+        isinstance(models, nn.Module)
+        or not isinstance(models, Sequence)
+        or len(models) == 0
+    ):
+        raise TypeError(
+            "models must be a non-empty list of torch.nn.Module with the same "
+            "architecture"
+        )
     if not all(isinstance(m, nn.Module) for m in models):
-        raise TypeError("models must be a non-empty list of torch.nn.Module with the same architecture")
+        raise TypeError(
+            "models must be a non-empty list of torch.nn.Module with the same "
+            "architecture"
+        )
     shapes = [tuple((n, p.shape) for n, p in m.named_parameters()) for m in models]
     if any(s != shapes[0] for s in shapes):
-        raise ValueError("models must share one architecture (same parameter names and shapes)")
+        raise ValueError(
+            "models must share one architecture (same parameter names and shapes)"
+        )
     if not callable(make_optimizer):
-        raise TypeError("make_optimizer must be a callable taking the stacked parameters and returning an optimizer")
+        raise TypeError(
+            "make_optimizer must be a callable taking the stacked parameters and "
+            "returning an optimizer"
+        )
     num_models = len(models)
     _check_data("inputs", inputs, num_models, per_model_data)
     _check_data("targets", targets, num_models, per_model_data)
     sample_axis = 1 if per_model_data else 0
-    if inputs.shape[sample_axis] != targets.shape[sample_axis] or inputs.shape[sample_axis] == 0:
-        raise ValueError(f"inputs and targets must hold the same, non-zero number of samples, "
-                         f"got {inputs.shape[sample_axis]} and {targets.shape[sample_axis]}")
+    if (
+        inputs.shape[sample_axis] != targets.shape[sample_axis]
+        or inputs.shape[sample_axis] == 0
+    ):
+        raise ValueError(
+            f"inputs and targets must hold the same, non-zero number of samples, "
+            f"got {inputs.shape[sample_axis]} and {targets.shape[sample_axis]}"
+        )
     num_steps = positive_int("num_steps", num_steps)
     record_every = positive_int("record_every", record_every)
     if max_grad_norm is not None:
@@ -136,11 +208,18 @@ def train_batched(models: Sequence[nn.Module], loss_fn: LossFn, inputs: torch.Te
     optimizer = make_optimizer(params)
     if not isinstance(optimizer, ELEMENTWISE_OPTIMIZERS):
         accepted = ", ".join(o.__name__ for o in ELEMENTWISE_OPTIMIZERS)
-        raise TypeError(f"make_optimizer must return an element-wise optimizer ({accepted}), "
-                        f"got {type(optimizer).__name__}")
+        raise TypeError(
+            f"make_optimizer must return an element-wise optimizer ({accepted}), "
+            f"got {type(optimizer).__name__}"
+        )
     template = models[0]
 
-    def model_loss(p: dict[str, torch.Tensor], b: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def model_loss(
+        p: dict[str, torch.Tensor],
+        b: dict[str, torch.Tensor],
+        x: torch.Tensor,
+        y: torch.Tensor,
+    ) -> torch.Tensor:
         return loss_fn(functional_call(template, (p, b), (x,)), y)
 
     data_axis = 0 if per_model_data else None
@@ -149,7 +228,9 @@ def train_batched(models: Sequence[nn.Module], loss_fn: LossFn, inputs: torch.Te
     losses = np.full((num_models, num_steps), np.nan)
     diverged_at: list[int | None] = [None] * num_models
     snapshots = [_flat(params, names, num_models)] if record_trajectory else []
-    grad_norms = np.full((num_models, num_steps), np.nan) if max_grad_norm is not None else None
+    grad_norms = (
+        np.full((num_models, num_steps), np.nan) if max_grad_norm is not None else None
+    )
     for step in range(num_steps):
         optimizer.zero_grad(set_to_none=True)
         per_model = batched_loss(params, buffers, inputs, targets)
@@ -162,12 +243,14 @@ def train_batched(models: Sequence[nn.Module], loss_fn: LossFn, inputs: torch.Te
         alive = np.array([d is None or d == step for d in diverged_at])
         losses[alive, step] = values[alive]
         if all(d is not None for d in diverged_at):
-            losses = losses[:, :step + 1]
-            grad_norms = None if grad_norms is None else grad_norms[:, :step + 1]
+            losses = losses[:, : step + 1]
+            grad_norms = None if grad_norms is None else grad_norms[:, : step + 1]
             break
         per_model.sum().backward()
         if max_grad_norm is not None:
-            norms = clip_per_model_([params[n].grad for n in names], max_grad_norm, clip_guard)
+            norms = clip_per_model_(
+                [params[n].grad for n in names], max_grad_norm, clip_guard
+            )
             grad_norms[:, step] = norms.detach().double().cpu().numpy()
         optimizer.step()
         if record_trajectory and (step + 1) % record_every == 0:
@@ -176,13 +259,17 @@ def train_batched(models: Sequence[nn.Module], loss_fn: LossFn, inputs: torch.Te
     if trajectory is not None:
         for i, d in enumerate(diverged_at):
             if d is not None:
-                trajectory[i, d // record_every + 1:] = np.nan
+                trajectory[i, d // record_every + 1 :] = np.nan
     trained = [_unstack(template, params, buffers, i) for i in range(num_models)]
     return BatchedResult(losses, diverged_at, trajectory, grad_norms), trained
 
 
-def _unstack(template: nn.Module, params: dict[str, torch.Tensor], buffers: dict[str, torch.Tensor],
-             index: int) -> nn.Module:
+def _unstack(
+    template: nn.Module,
+    params: dict[str, torch.Tensor],
+    buffers: dict[str, torch.Tensor],
+    index: int,
+) -> nn.Module:
     model = copy.deepcopy(template)
     with torch.no_grad():
         for name, tensor in model.named_parameters():
@@ -190,4 +277,3 @@ def _unstack(template: nn.Module, params: dict[str, torch.Tensor], buffers: dict
         for name, tensor in model.named_buffers():
             tensor.copy_(buffers[name][index])
     return model
-

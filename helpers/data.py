@@ -1,12 +1,12 @@
 """Fashion-MNIST from local IDX files, verified by checksum.
 
-Search order for the files: the ``root`` argument, ``$FASHION_MNIST_DIR``, Debian's package
-``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``), then the user cache
-(``$XDG_CACHE_HOME/scalebook/fashion-mnist``). Each file may be gzipped or not; the
-checksum (sha256) is taken over the *decompressed* bytes, because Debian re-compressed
-the upstream ``.gz`` files. The first copy that verifies wins: a corrupt copy earlier in
-the order is skipped with a ``DatasetWarning`` naming it, and so is a ``root`` or
-``$FASHION_MNIST_DIR`` that is not a directory.
+Search order for the files: the ``root`` argument, ``$FASHION_MNIST_DIR``, Debian's
+package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``), then the user
+cache (``$XDG_CACHE_HOME/scalebook/fashion-mnist``). Each file may be gzipped or not;
+the checksum (sha256) is taken over the *decompressed* bytes, because Debian
+re-compressed the upstream ``.gz`` files. The first copy that verifies wins: a corrupt
+copy earlier in the order is skipped with a ``DatasetWarning`` naming it, and so is a
+``root`` or ``$FASHION_MNIST_DIR`` that is not a directory.
 """
 
 from __future__ import annotations
@@ -35,14 +35,18 @@ SOURCE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 #: Computed from Debian's dataset-fashion-mnist once its decompressed bytes had matched
 #: UPSTREAM_MD5.
 SHA256 = {
-    "train-images-idx3-ubyte":
-        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    "train-labels-idx1-ubyte":
-        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    "t10k-images-idx3-ubyte":
-        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    "t10k-labels-idx1-ubyte":
-        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    "train-images-idx3-ubyte": (
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"
+    ),
+    "train-labels-idx1-ubyte": (
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"
+    ),
+    "t10k-images-idx3-ubyte": (
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"
+    ),
+    "t10k-labels-idx1-ubyte": (
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"
+    ),
 }
 #: md5 of the decompressed IDX files as published (Xiao, Rasul and Vollgraf, 2017;
 #: upstream README): the provenance of SHA256, tested against the real files.
@@ -53,12 +57,25 @@ UPSTREAM_MD5 = {
     "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
 }
 IDX_MAGIC = {"images": 2051, "labels": 2049}
-SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+SPLITS = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+CLASS_NAMES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 HOW_TO_GET = (
-    "Install Debian's package (apt-get install dataset-fashion-mnist), or put the four IDX files "
+    "Install Debian's package (apt-get install dataset-fashion-mnist), or put the four "
+    "IDX files "
     f"(gzipped or not) in a directory and point ${DATA_DIR_ENV_VAR} at it, or run "
     "'python -m helpers.data --download' on a machine with internet access."
 )
@@ -74,7 +91,9 @@ class DatasetWarning(UserWarning):
 
 @dataclass(frozen=True)
 class FashionMNIST:
-    """One split: ``images`` uint8 of shape (N, 28, 28), ``labels`` int64 of shape (N,)."""
+    """One split: ``images`` uint8 of shape (N, 28, 28), ``labels`` int64 of shape
+    (N,).
+    """
 
     images: torch.Tensor
     labels: torch.Tensor
@@ -109,7 +128,9 @@ def _warn_about_missing_dirs(root: str | os.PathLike | None) -> None:
             warnings.warn(
                 f"{what} is {str(value)!r}, which is not a directory (mistyped?); "
                 "it is skipped and the other locations are searched",
-                DatasetWarning, stacklevel=3)
+                DatasetWarning,
+                stacklevel=3,
+            )
 
 
 def _verify(path: Path, stem: str, gzipped: bool | None = None) -> bytes:
@@ -126,7 +147,8 @@ def _verify(path: Path, stem: str, gzipped: bool | None = None) -> bytes:
     if digest != SHA256[stem]:
         raise DatasetError(
             f"{path} fails its checksum: sha256 of the decompressed bytes is {digest}, "
-            f"expected {SHA256[stem]} (corrupt, or not Fashion-MNIST)")
+            f"expected {SHA256[stem]} (corrupt, or not Fashion-MNIST)"
+        )
     return data
 
 
@@ -149,7 +171,8 @@ def _parse_idx(data: bytes, expected_magic: int, path: Path) -> np.ndarray:
         magic = struct.unpack(">I", data[:4])[0]
         if magic != expected_magic:
             raise DatasetError(
-                f"{path}: IDX magic number {magic}, expected {expected_magic}")
+                f"{path}: IDX magic number {magic}, expected {expected_magic}"
+            )
         ndim = magic & 0xFF
         shape = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
         return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
@@ -158,7 +181,9 @@ def _parse_idx(data: bytes, expected_magic: int, path: Path) -> np.ndarray:
 
 
 def _load_first_verified(
-        stem: str, magic: int, dirs: list[Path],
+    stem: str,
+    magic: int,
+    dirs: list[Path],
 ) -> tuple[Path | None, np.ndarray | None, list[str]]:
     """The first copy of ``stem`` that verifies (or None), and bad ones before it."""
     bad = []
@@ -171,19 +196,24 @@ def _load_first_verified(
 
 
 def download(stem: str, directory: Path | None = None, timeout: float = 20.0) -> Path:
-    """Download one file from the official source into ``directory`` (default: the user cache).
+    """Download one file from the official source into ``directory`` (default: the user
+    cache).
 
-    The file is written under a temporary name, verified, and only then renamed, so a failed or
-    corrupt download never leaves a file that looks valid.
+    The file is written under a temporary name, verified, and only then renamed, so a
+    failed or corrupt download never leaves a file that looks valid.
     """
     one_of("stem", stem, SHA256)
     directory = Path(directory) if directory is not None else cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / (stem + ".gz")
-    with tempfile.NamedTemporaryFile(dir=directory, prefix=stem, suffix=".part", delete=False) as tmp:
+    with tempfile.NamedTemporaryFile(
+        dir=directory, prefix=stem, suffix=".part", delete=False
+    ) as tmp:
         tmp_path = Path(tmp.name)
     try:
-        with urllib.request.urlopen(SOURCE_URL + stem + ".gz", timeout=timeout) as response:
+        with urllib.request.urlopen(
+            SOURCE_URL + stem + ".gz", timeout=timeout
+        ) as response:
             tmp_path.write_bytes(response.read())
         _read_verified(tmp_path, stem, gzipped=True)
         tmp_path.replace(target)
@@ -192,16 +222,20 @@ def download(stem: str, directory: Path | None = None, timeout: float = 20.0) ->
     return target
 
 
-def load_fashion_mnist(split: str = "train", root: str | os.PathLike | None = None,
-                       allow_download: bool = False) -> FashionMNIST:
-    """Load one split of Fashion-MNIST (60,000 train or 10,000 test images) as torch tensors.
+def load_fashion_mnist(
+    split: str = "train",
+    root: str | os.PathLike | None = None,
+    allow_download: bool = False,
+) -> FashionMNIST:
+    """Load one split of Fashion-MNIST (60,000 train or 10,000 test images) as torch
+    tensors.
 
     Parameters
     ----------
     split : "train" or "test".
     root : a directory to search first (see the module docstring for the rest).
-    allow_download : if the files are nowhere to be found, try the official source into the
-        user cache (the book itself never does this: it runs offline).
+    allow_download : if the files are nowhere to be found, try the official source into
+        the user cache (the book itself never does this: it runs offline).
     """
     one_of("split", split, SPLITS)
     if root is not None and not isinstance(root, (str, os.PathLike)):
@@ -209,45 +243,67 @@ def load_fashion_mnist(split: str = "train", root: str | os.PathLike | None = No
     _warn_about_missing_dirs(root)
     dirs = candidate_dirs(root)
     arrays = []
-    for stem, kind in zip(SPLITS[split], ("images", "labels")):
+    for stem, kind in zip(SPLITS[split], ("images", "labels"), strict=True):
         path, array, bad = _load_first_verified(stem, IDX_MAGIC[kind], dirs)
         if path is None and not allow_download:
             if bad:
                 raise DatasetError(
-                    f"no valid copy of Fashion-MNIST file {stem}: " + "; ".join(bad)
-                    + f". Delete the bad copies and get the file again. {HOW_TO_GET}")
+                    f"no valid copy of Fashion-MNIST file {stem}: "
+                    + "; ".join(bad)
+                    + f". Delete the bad copies and get the file again. {HOW_TO_GET}"
+                )
             searched = ", ".join(str(d) for d in dirs)
             raise DatasetError(
-                f"Fashion-MNIST file {stem} not found in: {searched}. {HOW_TO_GET}")
+                f"Fashion-MNIST file {stem} not found in: {searched}. {HOW_TO_GET}"
+            )
         if path is None:
             try:
                 path = download(stem)
             except OSError as exc:
-                raise DatasetError(f"could not download {stem} ({exc}). {HOW_TO_GET}") from exc
+                raise DatasetError(
+                    f"could not download {stem} ({exc}). {HOW_TO_GET}"
+                ) from exc
             array = _parse_idx(_read_verified(path, stem), IDX_MAGIC[kind], path)
         if bad:
             warnings.warn(
                 f"skipped a bad copy of {stem} and used {path} instead: "
-                + "; ".join(bad) + ". Delete the bad copy.",
-                DatasetWarning, stacklevel=2)
+                + "; ".join(bad)
+                + ". Delete the bad copy.",
+                DatasetWarning,
+                stacklevel=2,
+            )
         arrays.append(array)
     images, labels = arrays
     if images.shape[0] != labels.shape[0]:
-        raise DatasetError(f"{split}: {images.shape[0]} images but {labels.shape[0]} labels")
-    return FashionMNIST(torch.from_numpy(images.copy()),
-                        torch.from_numpy(labels.astype(np.int64)), path.parent)
+        raise DatasetError(
+            f"{split}: {images.shape[0]} images but {labels.shape[0]} labels"
+        )
+    return FashionMNIST(
+        torch.from_numpy(images.copy()),
+        torch.from_numpy(labels.astype(np.int64)),
+        path.parent,
+    )
 
 
 def _main() -> None:
     import argparse
 
-    parser = argparse.ArgumentParser(description="Check (or download) the Fashion-MNIST files.")
-    parser.add_argument("--download", action="store_true", help="download missing files into the user cache")
+    parser = argparse.ArgumentParser(
+        description="Check (or download) the Fashion-MNIST files."
+    )
+    parser.add_argument(
+        "--download",
+        action="store_true",
+        help="download missing files into the user cache",
+    )
     args = parser.parse_args()
     try:
         for split in SPLITS:
             data = load_fashion_mnist(split, allow_download=args.download)
-            print(f"Fashion-MNIST {split}: {len(data)} images, verified, from {data.source}")
+            print(
+                f"Fashion-MNIST {split}: {len(data)} images, verified, from "
+                f"{data.source}"
+            )
     except DatasetError as exc:
         raise SystemExit(f"error: {exc}") from None
 

@@ -1,4 +1,6 @@
-"""Model builders: a plain MLP with optional output activation, output scale and Keras-style init."""
+"""Model builders: a plain MLP with optional output activation, output scale and
+Keras-style init.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +11,12 @@ from torch import nn
 
 from ._checks import one_of, positive_float, positive_int
 
-ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "identity": nn.Identity}
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "identity": nn.Identity,
+}
 INITS = ("torch", "glorot_uniform", "kaiming_normal")
 
 
@@ -27,16 +34,20 @@ class Scale(nn.Module):
         return f"factor={self.factor:g}"
 
 
-def init_weights_(model: nn.Module, init: str, generator: torch.Generator | None = None) -> nn.Module:
+def init_weights_(
+    model: nn.Module, init: str, generator: torch.Generator | None = None
+) -> nn.Module:
     """Re-initialise every ``nn.Linear`` of ``model`` in place.
 
     "torch" keeps PyTorch's default (uniform, Var W = 1/(3 fan_in), uniform bias);
-    "glorot_uniform" is Keras' default Dense init (U(±sqrt(6/(fan_in+fan_out))), zero bias);
+    "glorot_uniform" is Keras' default Dense init (U(±sqrt(6/(fan_in+fan_out))), zero
+        bias);
     "kaiming_normal" is He et al.'s N(0, 2/fan_in) with zero bias.
 
-    The draws are made in float64 and rounded once to the parameter's dtype: torch's float32
-    ``uniform_``/``normal_`` take vectorised code paths whose last bits differ between CPUs, and a
-    one-ulp difference in the initial weights is enough to change a chaotic run.
+    The draws are made in float64 and rounded once to the parameter's dtype: torch's
+    float32 ``uniform_``/``normal_`` take vectorised code paths whose last bits differ
+    between CPUs, and a one-ulp difference in the initial weights is enough to change a
+    chaotic run.
     """
     one_of("init", init, INITS)
 
@@ -48,37 +59,64 @@ def init_weights_(model: nn.Module, init: str, generator: torch.Generator | None
             continue
         fan_out, fan_in = layer.weight.shape
         with torch.no_grad():
-            if init == "torch":  # same distribution as nn.Linear.reset_parameters, our generator
+            # "torch": same distribution as nn.Linear.reset_parameters, our generator
+            if init == "torch":
                 bound = fan_in**-0.5
-                draw(layer.weight, lambda t: t.uniform_(-bound, bound, generator=generator))
+                draw(
+                    layer.weight,
+                    lambda t, b=bound: t.uniform_(-b, b, generator=generator),
+                )
                 if layer.bias is not None:
-                    draw(layer.bias, lambda t: t.uniform_(-bound, bound, generator=generator))
+                    draw(
+                        layer.bias,
+                        lambda t, b=bound: t.uniform_(-b, b, generator=generator),
+                    )
                 continue
             if init == "glorot_uniform":
                 limit = (6.0 / (fan_in + fan_out)) ** 0.5
-                draw(layer.weight, lambda t: t.uniform_(-limit, limit, generator=generator))
+                draw(
+                    layer.weight,
+                    lambda t, b=limit: t.uniform_(-b, b, generator=generator),
+                )
             else:
-                draw(layer.weight, lambda t: t.normal_(0.0, (2.0 / fan_in) ** 0.5, generator=generator))
+                std = (2.0 / fan_in) ** 0.5
+                draw(
+                    layer.weight,
+                    lambda t, s=std: t.normal_(0.0, s, generator=generator),
+                )
             if layer.bias is not None:
                 layer.bias.zero_()
     return model
 
 
-def mlp(widths: Sequence[int], activation: str = "relu", output_activation: str = "identity",
-        output_scale: float = 1.0, init: str = "torch", generator: torch.Generator | None = None) -> nn.Sequential:
+def mlp(
+    widths: Sequence[int],
+    activation: str = "relu",
+    output_activation: str = "identity",
+    output_scale: float = 1.0,
+    init: str = "torch",
+    generator: torch.Generator | None = None,
+) -> nn.Sequential:
     """A fully connected network ``widths[0] -> ... -> widths[-1]``.
 
-    Hidden layers use ``activation``; the last layer is followed by ``output_activation`` and then
-    multiplied by ``output_scale`` (omitted when 1). ``init`` is one of ``INITS``.
+    Hidden layers use ``activation``; the last layer is followed by
+    ``output_activation`` and then multiplied by ``output_scale`` (omitted when 1).
+    ``init`` is one of ``INITS``.
     """
-    if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) < 2:
-        raise TypeError(f"widths must be a sequence of at least two layer sizes, got {widths!r}")
+    if (
+        isinstance(widths, (str, bytes))
+        or not isinstance(widths, Sequence)
+        or len(widths) < 2
+    ):
+        raise TypeError(
+            f"widths must be a sequence of at least two layer sizes, got {widths!r}"
+        )
     widths = [positive_int("widths[i]", w) for w in widths]
     one_of("activation", activation, ACTIVATIONS)
     one_of("output_activation", output_activation, ACTIVATIONS)
     output_scale = positive_float("output_scale", output_scale)
     layers: list[nn.Module] = []
-    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
+    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
         layers.append(nn.Linear(fan_in, fan_out))
         last = i == len(widths) - 2
         layers.append(ACTIVATIONS[output_activation if last else activation]())

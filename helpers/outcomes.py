@@ -1,12 +1,12 @@
 """Outcomes of training over seeds: mean ± sample sd (n), divergences apart.
 
-``summarize`` turns per-seed values into an :class:`Outcome`, whose text is what a scientist
-reports: the sample standard deviation (ddof = 1) to one or two significant digits, the mean to
-the same decimal, the number of seeds, and the runs that diverged counted separately, never
-averaged in. ``parse_outcomes`` reads that text back and ``consistent`` decides whether a fresh
-execution agrees with a stored one within the stated uncertainty; the test suite uses it to
-compare statistical outputs of the chapters (``conftest.py``), while everything else is
-compared digit for digit.
+``summarize`` turns per-seed values into an :class:`Outcome`, whose text is what a
+scientist reports: the sample standard deviation (ddof = 1) to one or two significant
+digits, the mean to the same decimal, the number of seeds, and the runs that diverged
+counted separately, never averaged in. ``parse_outcomes`` reads that text back and
+``consistent`` decides whether a fresh execution agrees with a stored one within the
+stated uncertainty; the test suite uses it to compare statistical outputs of the
+chapters (``conftest.py``), while everything else is compared digit for digit.
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Real
 
-#: Two means of n seeds drawn afresh differ with sd·sqrt(2/n); a chapter prints dozens of
-#: them, so a stored mean is accepted within this many of those standard deviations.
+#: Two means of n seeds drawn afresh differ with sd·sqrt(2/n); a chapter prints dozens
+#: of them, so a stored mean is accepted within this many of those standard deviations.
 MEAN_TOLERANCE_SDS = 4.0
-#: The sd of a few seeds scatters by large factors between executions; a new sd outside this
-#: factor of the stored one means the setting behaves differently, not by chance.
+#: The sd of a few seeds scatters by large factors between executions; a new sd outside
+#: this factor of the stored one means the setting behaves differently, not by chance.
 SD_RATIO_LIMIT = 10.0
 #: n assumed when a printed outcome does not state it: 2 gives the widest tolerance.
 DEFAULT_N = 2
 
 
 def _decimals_for(sd: float) -> int:
-    """Decimals that show ``sd`` with two significant digits if it starts with 1 or 2, else one."""
+    """Decimals that show ``sd`` to two significant digits if it starts with 1 or 2."""
     exponent = math.floor(math.log10(sd))
     leading = sd / 10**exponent
     digits = 2 if leading < 2.95 else 1
@@ -42,7 +42,7 @@ def _fixed(value: float, decimals: int) -> str:
 
 
 def format_mean_sd(mean: float, sd: float) -> str:
-    """"0.60 ± 0.04": sd to 1-2 significant digits, the mean to the same decimal.
+    """ "0.60 ± 0.04": sd to 1-2 significant digits, the mean to the same decimal.
 
     Tiny or huge values use a shared power of ten: "(3.2 ± 0.4)e-07".
     """
@@ -102,7 +102,7 @@ class Outcome:
         return math.sqrt(math.fsum((v - mean) ** 2 for v in finite) / (len(finite) - 1))
 
     def text(self, *, show_n: bool = True) -> str:
-        """"0.60 ± 0.04 (n = 5)", "0.60 ± 0.04 (n = 4; 1 of 5 diverged, step 12)"."""
+        """ "0.60 ± 0.04 (n = 5)", "0.60 ± 0.04 (n = 4; 1 of 5 diverged, step 12)"."""
         finite = self.finite
         if not finite:
             return f"all {self.n} diverged" + self._steps()
@@ -127,8 +127,10 @@ class Outcome:
     __repr__ = __str__
 
 
-def summarize(values: Iterable[float], diverged_at: Sequence[int | None] | None = None) -> Outcome:
-    """An :class:`Outcome` from one value per seed; non-finite values count as diverged."""
+def summarize(
+    values: Iterable[float], diverged_at: Sequence[int | None] | None = None
+) -> Outcome:
+    """An :class:`Outcome` from one value per seed (non-finite: diverged)."""
     if isinstance(values, (str, bytes)):
         raise TypeError("values must be an iterable of numbers, one per seed")
     values = list(values)
@@ -139,19 +141,25 @@ def summarize(values: Iterable[float], diverged_at: Sequence[int | None] | None 
         if isinstance(value, bool) or not isinstance(value, Real):
             try:
                 value = float(value)  # numpy and 0-d torch scalars
-            except (TypeError, ValueError):
-                raise TypeError(f"values[{i}] must be a real number, got {type(value).__name__}")
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"values[{i}] must be a real number, got {type(value).__name__}"
+                ) from exc
         cleaned.append(float(value))
     if diverged_at is None:
         diverged_at = [None] * len(cleaned)
     diverged_at = list(diverged_at)
     if len(diverged_at) != len(cleaned):
-        raise ValueError(f"diverged_at must have one entry per value ({len(cleaned)}), "
-                         f"got {len(diverged_at)}")
-    for i, (value, step) in enumerate(zip(cleaned, diverged_at)):
+        raise ValueError(
+            f"diverged_at must have one entry per value ({len(cleaned)}), "
+            f"got {len(diverged_at)}"
+        )
+    for i, (value, step) in enumerate(zip(cleaned, diverged_at, strict=True)):
         if step is not None and math.isfinite(value):
-            raise ValueError(f"values[{i}] is finite but diverged_at[{i}] = {step}: a diverged "
-                             "run's value must be NaN or inf")
+            raise ValueError(
+                f"values[{i}] is finite but diverged_at[{i}] = {step}: a diverged "
+                "run's value must be NaN or inf"
+            )
     return Outcome(tuple(cleaned), tuple(diverged_at))
 
 
@@ -183,10 +191,15 @@ def parse_outcomes(text: str) -> list[PrintedOutcome]:
         scale = 10.0 ** int(match["exp"]) if match["exp"] else 1.0
         mean_text = match["mean"]
         decimals = len(mean_text.split(".")[1]) if "." in mean_text else 0
-        found.append(PrintedOutcome(
-            mean=float(mean_text) * scale, sd=float(match["sd"]) * scale,
-            n=int(match["n"]) if match["n"] else None, unit=10.0**-decimals * scale,
-            span=match.span()))
+        found.append(
+            PrintedOutcome(
+                mean=float(mean_text) * scale,
+                sd=float(match["sd"]) * scale,
+                n=int(match["n"]) if match["n"] else None,
+                unit=10.0**-decimals * scale,
+                span=match.span(),
+            )
+        )
     return found
 
 
@@ -203,7 +216,7 @@ def _agree(stored: PrintedOutcome, new: PrintedOutcome) -> bool:
 def _skeleton(text: str, outcomes: list[PrintedOutcome]) -> str:
     parts, start = [], 0
     for outcome in outcomes:
-        parts.append(text[start:outcome.span[0]])
+        parts.append(text[start : outcome.span[0]])
         parts.append("\x00")
         start = outcome.span[1]
     parts.append(text[start:])
@@ -213,11 +226,11 @@ def _skeleton(text: str, outcomes: list[PrintedOutcome]) -> str:
 def consistent(stored: str, new: str) -> bool:
     """Whether ``new`` says what ``stored`` says, within the printed uncertainty.
 
-    Both texts must be identical apart from their "mean ± sd" outcomes (and the spaces that
-    align columns around them); each new mean must lie within
-    max(4·sd·sqrt(2/n), half a unit of the last printed digit) of the stored one, with the
-    stored sd and n (n = 2 where it is not printed), and the two sds within a factor of 10.
-    Seed counts ("n = 5") and divergence notes must match exactly.
+    Both texts must be identical apart from their "mean ± sd" outcomes (and the spaces
+    that align columns around them); each new mean must lie within max(4·sd·sqrt(2/n),
+    half a unit of the last printed digit) of the stored one, with the stored sd and n
+    (n = 2 where it is not printed), and the two sds within a factor of 10. Seed counts
+    ("n = 5") and divergence notes must match exactly.
     """
     if stored == new:
         return True
@@ -226,7 +239,7 @@ def consistent(stored: str, new: str) -> bool:
         return False
     if _skeleton(stored, old_outcomes) != _skeleton(new, new_outcomes):
         return False
-    for old, fresh in zip(old_outcomes, new_outcomes):
+    for old, fresh in zip(old_outcomes, new_outcomes, strict=True):
         if old.n != fresh.n or not _agree(old, fresh):
             return False
     return True

@@ -9,7 +9,8 @@ import random
 import numpy as np
 import torch
 
-#: Environment variable that overrides the automatic device choice ("cpu", "cuda", "cuda:1", ...).
+#: Environment variable that overrides the automatic device choice ("cpu", "cuda",
+#: "cuda:1", ...).
 DEVICE_ENV_VAR = "SCALEBOOK_DEVICE"
 SEED_OFFSET_ENV_VAR = "SCALEBOOK_SEED_OFFSET"
 MIN_SEEDS_ENV_VAR = "SCALEBOOK_MIN_SEEDS"
@@ -28,8 +29,10 @@ def pick_device(preferred: str | None = None) -> torch.device:
     (the argument or the variable) and the accepted values.
     """
     if preferred is not None and not isinstance(preferred, str):
-        raise TypeError(f"preferred must be a device string such as 'cpu' or 'cuda', "
-                        f"got {type(preferred).__name__}")
+        raise TypeError(
+            f"preferred must be a device string such as 'cpu' or 'cuda', "
+            f"got {type(preferred).__name__}"
+        )
     if preferred:
         choice, source = preferred, "preferred"
     elif os.environ.get(DEVICE_ENV_VAR):
@@ -37,26 +40,37 @@ def pick_device(preferred: str | None = None) -> torch.device:
     else:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     given = f"{source} is {choice!r}"
-    unset = "" if source == "preferred" else (
-        f" (or unset {DEVICE_ENV_VAR} for the automatic choice)")
+    unset = (
+        ""
+        if source == "preferred"
+        else (f" (or unset {DEVICE_ENV_VAR} for the automatic choice)")
+    )
     try:
         device = torch.device(choice)
     except RuntimeError as exc:
-        raise ValueError(f"{given}, which is not a torch device string; accepted: "
-                         f"{ACCEPTED_DEVICES}{unset}") from exc
+        raise ValueError(
+            f"{given}, which is not a torch device string; accepted: "
+            f"{ACCEPTED_DEVICES}{unset}"
+        ) from exc
     cpu_with_index = device.type == "cpu" and device.index is not None
     if device.type not in {"cpu", "cuda"} or cpu_with_index:
-        raise ValueError(f"{given}, a device the book does not support; accepted: "
-                         f"{ACCEPTED_DEVICES}{unset}")
+        raise ValueError(
+            f"{given}, a device the book does not support; accepted: "
+            f"{ACCEPTED_DEVICES}{unset}"
+        )
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(f"{given}, but CUDA is not available on this machine; "
-                             f"accepted here: 'cpu'{unset}")
+            raise ValueError(
+                f"{given}, but CUDA is not available on this machine; "
+                f"accepted here: 'cpu'{unset}"
+            )
         count = torch.cuda.device_count()
         if device.index is not None and device.index >= count:
-            raise ValueError(f"{given}, but this machine has {count} CUDA device(s); "
-                             f"accepted here: 'cpu', 'cuda' or 'cuda:0' to "
-                             f"'cuda:{count - 1}'{unset}")
+            raise ValueError(
+                f"{given}, but this machine has {count} CUDA device(s); "
+                f"accepted here: 'cpu', 'cuda' or 'cuda:0' to "
+                f"'cuda:{count - 1}'{unset}"
+            )
     return device
 
 
@@ -64,16 +78,20 @@ def _env_count(name: str) -> int:
     """``$name`` as a non-negative int (0 if unset), else a ValueError naming it."""
     raw = os.environ.get(name, "0")
     if not (raw.isascii() and raw.isdigit()):
-        raise ValueError(f"${name} must be a non-negative integer written in digits, "
-                         f"such as 0 or 5 (or unset, meaning 0), got {raw!r}")
+        raise ValueError(
+            f"${name} must be a non-negative integer written in digits, "
+            f"such as 0 or 5 (or unset, meaning 0), got {raw!r}"
+        )
     return int(raw)
 
 
 def seeds(count: int) -> tuple[int, ...]:
-    """The seeds a chapter averages over: ``0 .. count-1`` unless the seed-stress run moves them.
+    """The seeds a chapter averages over: ``0 .. count-1`` unless the seed-stress run
+    moves them.
 
-    ``$SCALEBOOK_SEED_OFFSET`` shifts them (other seeds, same claims) and ``$SCALEBOOK_MIN_SEEDS``
-    raises their number; the stored outputs always come from the defaults.
+    ``$SCALEBOOK_SEED_OFFSET`` shifts them (other seeds, same claims) and
+    ``$SCALEBOOK_MIN_SEEDS`` raises their number; the stored outputs always come from
+    the defaults.
     """
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"count must be an int >= 1, got {count!r}")
@@ -82,7 +100,9 @@ def seeds(count: int) -> tuple[int, ...]:
 
 
 def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and torch (all devices) and return a CPU generator seeded with ``seed``."""
+    """Seed Python, NumPy and torch (all devices) and return a CPU generator seeded with
+    ``seed``.
+    """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     if not 0 <= int(seed) < 2**63:
@@ -94,13 +114,16 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def make_deterministic() -> None:
-    """Ask torch for deterministic kernels (and cuBLAS workspaces) so reruns repeat exactly.
+    """Ask torch for deterministic kernels (and cuBLAS workspaces) so reruns repeat
+    exactly.
 
-    On the CPU it also fixes the number of intra-op threads: ``$SCALEBOOK_THREADS`` if set,
-    else ``$OMP_NUM_THREADS`` if set (so the one-thread test variant really runs on one
-    thread), else ``BOOK_THREADS``, the count that produced the stored outputs.
+    On the CPU it also fixes the number of intra-op threads: ``$SCALEBOOK_THREADS`` if
+    set, else ``$OMP_NUM_THREADS`` if set (so the one-thread test variant really runs on
+    one thread), else ``BOOK_THREADS``, the count that produced the stored outputs.
     """
-    name = next((n for n in (THREADS_ENV_VAR, "OMP_NUM_THREADS") if os.environ.get(n)), None)
+    name = next(
+        (n for n in (THREADS_ENV_VAR, "OMP_NUM_THREADS") if os.environ.get(n)), None
+    )
     raw = os.environ[name] if name else str(BOOK_THREADS)
     if not raw.isdigit() or int(raw) < 1:
         raise ValueError(f"${name} must be a positive integer (threads), got {raw!r}")
@@ -108,7 +131,8 @@ def make_deterministic() -> None:
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.backends.cudnn.benchmark = False
-    # TF32 would change float32 matmuls on Ampere+ GPUs; the book's claims are about float32.
+    # TF32 would change float32 matmuls on Ampere+ GPUs; the book's claims are about
+    # float32.
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
 

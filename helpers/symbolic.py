@@ -41,33 +41,51 @@ def _text(side: sp.Basic | str) -> str:
 def _is_zero(expr: sp.Basic) -> bool:
     if isinstance(expr, sp.MatrixBase):
         return all(_is_zero(entry) for entry in expr)
-    # exact rewrites, tried in turn; simplify alone misses e.g. (1-p)**g - (1-p)*(1-p)**(g-1)
-    for rewrite in (lambda e: e, sp.expand_power_exp, lambda e: sp.powsimp(e.rewrite(sp.exp))):
+    # exact rewrites, tried in turn; simplify alone misses e.g.
+    # (1-p)**g - (1-p)*(1-p)**(g-1)
+    for rewrite in (
+        lambda e: e,
+        sp.expand_power_exp,
+        lambda e: sp.powsimp(e.rewrite(sp.exp)),
+    ):
         simplified = sp.simplify(rewrite(expr))
         if simplified == 0 or simplified.is_zero is True:
             return True
     return False
 
 
-def prove_identity(lhs: sp.Basic, rhs: sp.Basic, name: str = "",
-                   shown_as: tuple[sp.Basic | str, sp.Basic | str] | None = None) -> Identity:
-    """Return ``Identity(lhs, rhs)`` if ``simplify(lhs - rhs) == 0``, else raise AssertionError.
+def prove_identity(
+    lhs: sp.Basic,
+    rhs: sp.Basic,
+    name: str = "",
+    shown_as: tuple[sp.Basic | str, sp.Basic | str] | None = None,
+) -> Identity:
+    """Return ``Identity(lhs, rhs)`` if ``simplify(lhs - rhs) == 0``, else raise
+    AssertionError.
 
-    ``shown_as`` optionally gives a compact pair to display instead of the (possibly expanded)
-    expressions that were proven equal: sympy expressions, or strings taken as LaTeX.
+    ``shown_as`` optionally gives a compact pair to display instead of the (possibly
+    expanded) expressions that were proven equal: sympy expressions, or strings taken as
+    LaTeX.
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, got {type(name).__name__}")
-    if shown_as is not None and not (isinstance(shown_as, tuple) and len(shown_as) == 2):
+    if shown_as is not None and not (
+        isinstance(shown_as, tuple) and len(shown_as) == 2
+    ):
         raise TypeError("shown_as must be a pair (lhs, rhs) of sympy expressions")
     try:
         lhs, rhs = sp.sympify(lhs, strict=True), sp.sympify(rhs, strict=True)
     except sp.SympifyError as exc:
-        raise TypeError(f"lhs and rhs must be sympy expressions or numbers ({exc})") from exc
+        raise TypeError(
+            f"lhs and rhs must be sympy expressions or numbers ({exc})"
+        ) from exc
     if isinstance(lhs, sp.MatrixBase) != isinstance(rhs, sp.MatrixBase):
         raise TypeError("lhs and rhs must both be matrices or both be scalars")
     if isinstance(lhs, sp.MatrixBase) and lhs.shape != rhs.shape:
         raise ValueError(f"matrix shapes differ: {lhs.shape} and {rhs.shape}")
     if not _is_zero(lhs - rhs):
-        raise AssertionError(f"identity {name or ''} not proven: simplify(lhs - rhs) = {sp.simplify(lhs - rhs)}")
+        raise AssertionError(
+            f"identity {name or ''} not proven: simplify(lhs - rhs) = "
+            f"{sp.simplify(lhs - rhs)}"
+        )
     return Identity(lhs, rhs, name, shown_as)

@@ -1,7 +1,8 @@
 """A small, explicit training loop that records what the chapters measure.
 
-It records the loss at every step and, on request, the flattened parameters (the trajectory).
-A non-finite loss stops the run and is reported as data (``diverged_at``), never raised.
+It records the loss at every step and, on request, the flattened parameters (the
+trajectory). A non-finite loss stops the run and is reported as data (``diverged_at``),
+never raised.
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ PROGRESS_ENV_VAR = "SCALEBOOK_PROGRESS"
 class TrainResult:
     """What a run produced.
 
-    losses : loss before each optimizer step (length = steps taken, plus the diverging step).
+    losses : loss before each optimizer step (length = steps taken, plus the diverging
+        step).
     diverged_at : index of the first step whose loss was NaN/inf, or None.
-    trajectory : flattened parameters (float64) at steps 0, k, 2k, ... (None unless recorded).
+    trajectory : flattened parameters (float64) at steps 0, k, 2k, ... (None unless
+        recorded).
     """
 
     losses: np.ndarray
@@ -48,7 +51,9 @@ def flat_parameters(model: nn.Module) -> np.ndarray:
     """All parameters of ``model`` concatenated into one float64 vector."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return torch.cat([p.detach().reshape(-1).double().cpu() for p in model.parameters()]).numpy()
+    return torch.cat(
+        [p.detach().reshape(-1).double().cpu() for p in model.parameters()]
+    ).numpy()
 
 
 def _progress_enabled(progress: bool | None) -> bool:
@@ -57,34 +62,59 @@ def _progress_enabled(progress: bool | None) -> bool:
     return os.environ.get(PROGRESS_ENV_VAR, "") == "1"
 
 
-def train(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor, targets: torch.Tensor,
-          optimizer: torch.optim.Optimizer, *, num_steps: int | None = None, num_epochs: int | None = None,
-          batch_size: int | None = None, seed: int = 0, before_step: Callable[[nn.Module], None] | None = None,
-          record_trajectory: bool = False, record_every: int = 1, progress: bool | None = None) -> TrainResult:
-    """Train ``model`` in place on ``(inputs, targets)`` and return the recorded history.
+def train(
+    model: nn.Module,
+    loss_fn: LossFn,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    *,
+    num_steps: int | None = None,
+    num_epochs: int | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
+    before_step: Callable[[nn.Module], None] | None = None,
+    record_trajectory: bool = False,
+    record_every: int = 1,
+    progress: bool | None = None,
+) -> TrainResult:
+    """Train ``model`` in place on ``(inputs, targets)`` and return the recorded
+    history.
 
-    Give exactly one of ``num_steps`` and ``num_epochs``. ``batch_size=None`` means full batch;
-    otherwise minibatches are drawn without replacement from a permutation seeded by ``seed``.
-    ``before_step(model)`` runs after ``backward`` and before ``optimizer.step`` (clipping, say).
-    A progress bar goes to stderr only when ``progress`` is true or ``$SCALEBOOK_PROGRESS=1``,
-    so executed notebooks never store one.
+    Give exactly one of ``num_steps`` and ``num_epochs``. ``batch_size=None`` means full
+    batch; otherwise minibatches are drawn without replacement from a permutation seeded
+    by ``seed``. ``before_step(model)`` runs after ``backward`` and before
+    ``optimizer.step`` (clipping, say). A progress bar goes to stderr only when
+    ``progress`` is true or ``$SCALEBOOK_PROGRESS=1``, so executed notebooks never store
+    one.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
     if not (isinstance(inputs, torch.Tensor) and isinstance(targets, torch.Tensor)):
         raise TypeError("inputs and targets must be torch tensors")
     if inputs.shape[0] != targets.shape[0] or inputs.shape[0] == 0:
-        raise ValueError(f"inputs and targets must hold the same, non-zero number of samples, "
-                         f"got {inputs.shape[0]} and {targets.shape[0]}")
+        raise ValueError(
+            f"inputs and targets must hold the same, non-zero number of samples, "
+            f"got {inputs.shape[0]} and {targets.shape[0]}"
+        )
     if (num_steps is None) == (num_epochs is None):
         raise ValueError("give exactly one of num_steps and num_epochs")
     num_samples = inputs.shape[0]
-    batch_size = num_samples if batch_size is None else min(positive_int("batch_size", batch_size), num_samples)
+    batch_size = (
+        num_samples
+        if batch_size is None
+        else min(positive_int("batch_size", batch_size), num_samples)
+    )
     steps_per_epoch = math.ceil(num_samples / batch_size)
-    total = positive_int("num_steps", num_steps) if num_steps is not None else (
-        positive_int("num_epochs", num_epochs) * steps_per_epoch)
+    total = (
+        positive_int("num_steps", num_steps)
+        if num_steps is not None
+        else (positive_int("num_epochs", num_epochs) * steps_per_epoch)
+    )
     record_every = positive_int("record_every", record_every)
 
     gen = torch.Generator().manual_seed(seed)
@@ -97,8 +127,14 @@ def train(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor, targets: torc
         position = step % steps_per_epoch
         if position == 0 and batch_size < num_samples:
             order = torch.randperm(num_samples, generator=gen)
-        index = order[position * batch_size:(position + 1) * batch_size].to(inputs.device)
-        x, y = (inputs, targets) if batch_size == num_samples else (inputs[index], targets[index])
+        index = order[position * batch_size : (position + 1) * batch_size].to(
+            inputs.device
+        )
+        x, y = (
+            (inputs, targets)
+            if batch_size == num_samples
+            else (inputs[index], targets[index])
+        )
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
         value = float(loss.detach())
@@ -113,7 +149,12 @@ def train(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor, targets: torc
         if record_trajectory and (step + 1) % record_every == 0:
             snapshots.append(flat_parameters(model))
         if show and (step + 1) % max(1, total // 50) == 0:
-            print(f"\rstep {step + 1}/{total} loss {value:.4g}", end="", file=sys.stderr, flush=True)
+            print(
+                f"\rstep {step + 1}/{total} loss {value:.4g}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
     if show:
         print(file=sys.stderr)
     trajectory = np.stack(snapshots) if record_trajectory else None
@@ -121,13 +162,20 @@ def train(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor, targets: torc
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loss_fn: LossFn, inputs: torch.Tensor, targets: torch.Tensor,
-             batch_size: int = 10_000) -> float:
-    """Mean of ``loss_fn`` over ``(inputs, targets)`` in batches (``loss_fn`` must average)."""
+def evaluate(
+    model: nn.Module,
+    loss_fn: LossFn,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    batch_size: int = 10_000,
+) -> float:
+    """Mean of ``loss_fn`` over ``(inputs, targets)`` in batches (``loss_fn`` must
+    average).
+    """
     batch_size = positive_int("batch_size", batch_size)
     total, count = 0.0, 0
     for start in range(0, inputs.shape[0], batch_size):
-        x, y = inputs[start:start + batch_size], targets[start:start + batch_size]
+        x, y = inputs[start : start + batch_size], targets[start : start + batch_size]
         total += float(loss_fn(model(x), y)) * x.shape[0]
         count += x.shape[0]
     if count == 0:

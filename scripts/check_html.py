@@ -2,13 +2,14 @@
 
 Usage: python scripts/check_html.py [_build/html] [--screenshots DIR]
 
-For each page it checks that the page loads, that equations are typeset by the bundled MathJax
-(<mjx-container> present, no raw $$ or \\( left in the text), that every image exists and is a
-readable PNG/JPEG/SVG, that every internal link (and #anchor) resolves, that the console shows no
-errors besides the documented harmless ones (HARMLESS), and, on chapter pages, that the reader
-conveniences are there (download, launch buttons, repository link, copy buttons, search). It is
-part of `make test`. Without Chromium it fails and says so (Debian: apt-get install chromium).
-With --screenshots it also saves full-page screenshots at laptop and phone widths, to look at.
+For each page it checks that the page loads, that equations are typeset by the bundled
+MathJax (<mjx-container> present, no raw $$ or \\( left in the text), that every image
+exists and is a readable PNG/JPEG/SVG, that every internal link (and #anchor) resolves,
+that the console shows no errors besides the documented harmless ones (HARMLESS), and,
+on chapter pages, that the reader conveniences are there (download, launch buttons,
+repository link, copy buttons, search). It is part of `make test`. Without Chromium it
+fails and says so (Debian: apt-get install chromium). With --screenshots it also saves
+full-page screenshots at laptop and phone widths, to look at.
 """
 
 from __future__ import annotations
@@ -22,21 +23,36 @@ import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=8000",
-                  "--hide-scrollbars"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--virtual-time-budget=8000",
+    "--hide-scrollbars",
+]
 # Console messages that are known and harmless, each with the reason.
 HARMLESS = {
-    "Identifier 'THEBE_JS_URL' has already been declared":
-        "sphinx-thebe declares its script URL twice on every Jupyter Book 1 page; thebe is not used here",
+    "Identifier 'THEBE_JS_URL' has already been declared": (
+        "sphinx-thebe declares its script URL twice on every Jupyter Book 1 page; "
+        "thebe is not used here"
+    ),
 }
-CONSOLE = re.compile(r':CONSOLE(?::\d+)?\]? ?(?:\(\d+\))?\s*"(?P<message>.*)", source: (?P<source>\S*)')
+CONSOLE = re.compile(
+    r':CONSOLE(?::\d+)?\]? ?(?:\(\d+\))?\s*"(?P<message>.*)", source: (?P<source>\S*)'
+)
 ERROR_WORDS = re.compile(r"Uncaught|Failed to load|Error|error|refused|ERR_", re.ASCII)
 WIDTHS = {"laptop": 1280, "phone": 390}
 
 
 class PageParser(HTMLParser):
-    """Collects image sources, link targets, element ids and a few class names of one HTML page."""
+    """Collects image sources, link targets, element ids and a few class names of one
+    HTML page.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -76,16 +92,41 @@ def parse(html: str) -> PageParser:
 def open_in_chromium(page: Path, chromium: str) -> tuple[str, list[str]]:
     """The DOM after scripts ran, and the console messages Chromium logged."""
     with tempfile.TemporaryDirectory() as profile:
-        done = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr",
-                               "--v=0", "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
-    messages = [m.group("message") for m in map(CONSOLE.search, done.stderr.splitlines()) if m]
+        done = subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--dump-dom",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    messages = [
+        m.group("message") for m in map(CONSOLE.search, done.stderr.splitlines()) if m
+    ]
     return done.stdout, messages
 
 
 def screenshot(page: Path, chromium: str, target: Path, width: int) -> None:
     with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={target}",
-                        f"--window-size={width},16000", page.as_uri()], capture_output=True, timeout=120, check=True)
+        subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--screenshot={target}",
+                f"--window-size={width},16000",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
 
 
 def image_problem(path: Path) -> str | None:
@@ -123,7 +164,7 @@ def search_problem(page: Path, rendered: PageParser) -> str | None:
         return "no search button (.search-button)"
     targets = [page.parent / action.split("?")[0] for action in rendered.search_forms]
     if not targets:
-        return "no search form (a <form> with an <input name=\"q\">)"
+        return 'no search form (a <form> with an <input name="q">)'
     if not any(t.name == "search.html" and t.is_file() for t in targets):
         actions = ", ".join(rendered.search_forms)
         return f"the search form's target is missing ({actions})"
@@ -137,8 +178,9 @@ def missing_conveniences(page: Path, source: str, rendered: PageParser) -> list[
         "download button (.ipynb)": ".ipynb" in source and "btn-download" in source,
         "Binder launch button": "mybinder.org" in source,
         "Colab launch button": "colab.research.google.com" in source,
-        "repository link": ("btn-source-repository-button" in source
-                            or "repository-button" in source),
+        "repository link": (
+            "btn-source-repository-button" in source or "repository-button" in source
+        ),
         "copy buttons": "copybtn" in rendered.classes,
     }
     missing = [what for what, present in wanted.items() if not present]
@@ -170,7 +212,9 @@ def check_page(page: Path, root: Path, chromium: str) -> list[str]:
         if issue:
             problems.append(f"{name}: link {href}: {issue}")
     for message in console:
-        if ERROR_WORDS.search(message) and not any(known in message for known in HARMLESS):
+        if ERROR_WORDS.search(message) and not any(
+            known in message for known in HARMLESS
+        ):
             problems.append(f"{name}: console error: {message[:200]}")
     if page.stem[:2].isdigit():  # a chapter page
         missing = missing_conveniences(page, source, parse(dom))
@@ -181,16 +225,27 @@ def check_page(page: Path, root: Path, chromium: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", nargs="?", default="_build/html")
-    parser.add_argument("--screenshots", type=Path, help="also save laptop and phone screenshots of every page here")
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        help="also save laptop and phone screenshots of every page here",
+    )
     args = parser.parse_args()
     root = Path(args.root).resolve()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
-        raise SystemExit("error: the browser test needs Chromium, which is not installed (Debian: apt-get install "
-                         "chromium, or run make setup as root); the HTML was NOT checked")
-    pages = sorted(root.glob("book/*.html")) + [p for p in [root / "search.html"] if p.exists()]
+        raise SystemExit(
+            "error: the browser test needs Chromium, which is not installed (Debian: "
+            "apt-get install "
+            "chromium, or run make setup as root); the HTML was NOT checked"
+        )
+    pages = sorted(root.glob("book/*.html")) + [
+        p for p in [root / "search.html"] if p.exists()
+    ]
     if len(pages) < 2:
-        raise SystemExit(f"error: no built pages under {root}; build the book first (make book)")
+        raise SystemExit(
+            f"error: no built pages under {root}; build the book first (make book)"
+        )
     problems = []
     for page in pages:
         found = check_page(page, root, chromium)
@@ -199,11 +254,15 @@ def main() -> None:
         if args.screenshots:
             args.screenshots.mkdir(parents=True, exist_ok=True)
             for label, width in WIDTHS.items():
-                screenshot(page, chromium, args.screenshots / f"{page.stem}-{label}.png", width)
+                screenshot(
+                    page, chromium, args.screenshots / f"{page.stem}-{label}.png", width
+                )
     for line in problems:
         print(line)
-    print(f"browser test: {len(pages)} pages, {len(problems)} problems"
-          + (f"; screenshots in {args.screenshots}" if args.screenshots else ""))
+    print(
+        f"browser test: {len(pages)} pages, {len(problems)} problems"
+        + (f"; screenshots in {args.screenshots}" if args.screenshots else "")
+    )
     sys.exit(1 if problems else 0)
 
 

@@ -1,10 +1,12 @@
-"""Re-execute chapters in place, byte-stably, then refresh their twins and the status page.
+"""Re-execute chapters in place, byte-stably; refresh their twins and the status page.
 
-Usage: python scripts/execute_notebooks.py [book/NAME.ipynb ...]   (default: every chapter)
+Usage: python scripts/execute_notebooks.py [book/NAME.ipynb ...]
+       (default: every chapter)
 
-For each notebook: take the newer side of the jupytext pair (so an edit of the twin counts),
-execute top to bottom in a fresh kernel with nbclient (no timing metadata), write it back and
-regenerate the twin from it. Timings go to book/status.json and the page book/status.md.
+For each notebook (the source of its chapter): execute top to bottom in a fresh kernel
+with nbclient (no timing metadata), write it back and regenerate its Markdown twin
+md/NAME.md from it. Timings go to book/status.json and the
+page book/status.md.
 """
 
 from __future__ import annotations
@@ -26,19 +28,34 @@ ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 STATUS_JSON = BOOK / "status.json"
 STATUS_PAGE = BOOK / "status.md"
-JUPYTEXT = [sys.executable, "-m", "jupytext", "--quiet"]
 
 
 def chapters() -> list[Path]:
     return sorted(BOOK.glob("[0-9][0-9]-*.ipynb"))
 
 
+def write_twin(path: Path) -> Path:
+    """Regenerate ``md/NAME.md`` from the notebook (the notebook is the source)."""
+    import jupytext
+    from jupytext.config import load_jupytext_config
+
+    twin = ROOT / "md" / (path.stem + ".md")
+    config = load_jupytext_config(str(path.parent))
+    text = jupytext.writes(jupytext.read(path), fmt="md:myst", config=config)
+    twin.write_text(text.rstrip("\n") + "\n")
+    return twin
+
+
 def execute(path: Path, timeout: int) -> float:
     """Execute one notebook in place; return its wall time in seconds."""
-    subprocess.run([*JUPYTEXT, "--sync", str(path)], check=True, cwd=ROOT)
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start = time.perf_counter()
     try:
         client.execute()
@@ -51,21 +68,40 @@ def execute(path: Path, timeout: int) -> float:
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
     nbformat.write(notebook, path)
-    subprocess.run([*JUPYTEXT, "--sync", str(path)], check=True, cwd=ROOT)
+    write_twin(path)
     return elapsed
 
 
 def environment() -> dict[str, str]:
-    import numpy, sympy, torch, matplotlib, jupyter_book, myst_nb  # noqa: E401 - versions only
+    # imported only to report their versions
+    import jupyter_book
+    import matplotlib
+    import myst_nb
+    import numpy
+    import sympy
+    import torch
+
     sys.path.insert(0, str(ROOT))
     from helpers import __version__, cpu_model, pick_device
 
     device = pick_device()
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{cpu_model()}, {torch.get_num_threads()} threads"
-    return {"date": dt.date.today().isoformat(), "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": numpy.__version__, "sympy": sympy.__version__, "matplotlib": matplotlib.__version__,
-            "jupyter-book": jupyter_book.__version__, "myst-nb": myst_nb.__version__, "helpers": __version__,
-            "device": f"{device.type}: {name}"}
+    name = (
+        torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else f"{cpu_model()}, {torch.get_num_threads()} threads"
+    )
+    return {
+        "date": dt.date.today().isoformat(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "sympy": sympy.__version__,
+        "matplotlib": matplotlib.__version__,
+        "jupyter-book": jupyter_book.__version__,
+        "myst-nb": myst_nb.__version__,
+        "helpers": __version__,
+        "device": f"{device.type}: {name}",
+    }
 
 
 def write_status(records: dict[str, dict]) -> None:
@@ -73,27 +109,49 @@ def write_status(records: dict[str, dict]) -> None:
     lines = [
         "# Status",
         "",
-        "Each chapter's stored outputs (what this book shows) were produced by one execution, top to",
-        "bottom, in a fresh kernel. This page is written by `make execute`; `make test` re-executes every",
-        "chapter under nbval and compares every output with the stored one: derivations, identities and",
-        "data facts digit for digit, outcomes of training (printed as mean ± sd over n seeds) within",
-        "their stated uncertainty. CI repeats that with one thread and torch's generic CPU kernels",
-        "(`make test-variant`). Rounding-level distances are shown as bounds (README, maintainers' section).",
+        "Each chapter's stored outputs (what this book shows) were produced by one "
+        "execution, top to",
+        "bottom, in a fresh kernel. This page is written by `make execute`; `make "
+        "test` re-executes every",
+        "chapter under nbval and compares every output with the stored one: "
+        "derivations, identities and",
+        "data facts digit for digit, outcomes of training (printed as mean ± sd over "
+        "n seeds) within",
+        "their stated uncertainty. CI repeats that with one thread and torch's "
+        "generic CPU kernels",
+        "(`make test-variant`). Rounding-level distances are shown as bounds (README, "
+        "maintainers' section).",
         "",
-        "| chapter | executed on | wall time (s) | device | torch | numpy | sympy | python |",
+        "| chapter | executed on | wall time (s) | device | torch | numpy | sympy | "
+        "python |",
         "|---|---|---:|---|---|---|---|---|",
     ]
     for name, rec in sorted(records.items()):
-        lines.append(f"| [{name}]({name}.ipynb) | {rec['date']} | {rec['seconds']:.1f} | {rec['device']} | "
-                     f"{rec['torch']} | {rec['numpy']} | {rec['sympy']} | {rec['python']} |")
-    lines += ["", "Other packages are pinned in `requirements.lock`; `environment.yml` lists the same set.", ""]
+        lines.append(
+            f"| [{name}]({name}.ipynb) | {rec['date']} | {rec['seconds']:.1f} | "
+            f"{rec['device']} | "
+            f"{rec['torch']} | {rec['numpy']} | {rec['sympy']} | {rec['python']} |"
+        )
+    lines += [
+        "",
+        "Other packages are pinned in `requirements.lock`; `environment.yml` lists "
+        "the same set.",
+        "",
+    ]
     STATUS_PAGE.write_text("\n".join(lines))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to execute (default: all chapters)")
-    parser.add_argument("--timeout", type=int, default=1200, help="per-cell timeout in seconds")
+    parser.add_argument(
+        "notebooks",
+        nargs="*",
+        type=Path,
+        help="notebooks to execute (default: all chapters)",
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=1200, help="per-cell timeout in seconds"
+    )
     args = parser.parse_args()
     paths = [p.resolve() for p in args.notebooks] or chapters()
     records = json.loads(STATUS_JSON.read_text()) if STATUS_JSON.exists() else {}

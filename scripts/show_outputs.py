@@ -1,4 +1,6 @@
-"""Print a notebook's text outputs and glued values (a maintainer's quick review aid)."""
+"""Print a notebook's text outputs and glued values
+(a maintainer's quick review aid).
+"""
 
 import json
 import sys
@@ -15,7 +17,10 @@ for path in sys.argv[1:]:
                 data = output["data"]
                 glued = data.get("application/papermill.record/text/plain")
                 if glued is not None:
-                    print(f"[{index}] glue {output['metadata']['scrapbook']['name']} = {glued}")
+                    print(
+                        f"[{index}] glue {output['metadata']['scrapbook']['name']} = "
+                        f"{glued}"
+                    )
                 elif "image/png" in data:
                     print(f"[{index}] <figure>")
                 elif "text/plain" in data:

@@ -8,32 +8,61 @@ from helpers import clip_per_model_, train, train_batched
 
 
 def _nets(n, dtype=torch.float64, seed0=0):
-    return [helpers.mlp([3, 5, 1], activation="tanh", generator=torch.Generator().manual_seed(seed0 + i)).to(dtype)
-            for i in range(n)]
+    return [
+        helpers.mlp(
+            [3, 5, 1],
+            activation="tanh",
+            generator=torch.Generator().manual_seed(seed0 + i),
+        ).to(dtype)
+        for i in range(n)
+    ]
 
 
 def _data(n=16, dtype=torch.float64):
     gen = torch.Generator().manual_seed(0)
-    return torch.randn(n, 3, generator=gen, dtype=dtype), torch.randn(n, 1, generator=gen, dtype=dtype)
+    return torch.randn(n, 3, generator=gen, dtype=dtype), torch.randn(
+        n, 1, generator=gen, dtype=dtype
+    )
 
 
-@pytest.mark.parametrize("make", [
-    lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
-    lambda p: torch.optim.Adam(p, lr=1e-2),
-    lambda p: torch.optim.AdamW(p, lr=1e-2),
-    lambda p: torch.optim.NAdam(p, lr=1e-2),
-    lambda p: torch.optim.RAdam(p, lr=1e-2),
-    lambda p: torch.optim.Adagrad(p, lr=1e-2),
-    lambda p: torch.optim.RMSprop(p, lr=1e-3),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        lambda p: torch.optim.Adam(p, lr=1e-2),
+        lambda p: torch.optim.AdamW(p, lr=1e-2),
+        lambda p: torch.optim.NAdam(p, lr=1e-2),
+        lambda p: torch.optim.RAdam(p, lr=1e-2),
+        lambda p: torch.optim.Adagrad(p, lr=1e-2),
+        lambda p: torch.optim.RMSprop(p, lr=1e-3),
+    ],
+)
 def test_batched_runs_match_single_runs(make):
     X, y = _data()
     singles = []
     for model in _nets(3):
-        singles.append(train(model, nn.functional.mse_loss, X, y, make(model.parameters()), num_steps=20,
-                             record_trajectory=True, record_every=5).trajectory)
-    result, trained = train_batched(_nets(3), nn.functional.mse_loss, X, y, lambda p: make(p.values()),
-                                    num_steps=20, record_trajectory=True, record_every=5)
+        singles.append(
+            train(
+                model,
+                nn.functional.mse_loss,
+                X,
+                y,
+                make(model.parameters()),
+                num_steps=20,
+                record_trajectory=True,
+                record_every=5,
+            ).trajectory
+        )
+    result, trained = train_batched(
+        _nets(3),
+        nn.functional.mse_loss,
+        X,
+        y,
+        lambda p: make(p.values()),
+        num_steps=20,
+        record_trajectory=True,
+        record_every=5,
+    )
     assert result.trajectory.shape == (3, 5, np.stack(singles).shape[2])
     assert np.abs(result.trajectory - np.stack(singles)).max() < 1e-13
     assert np.allclose(helpers.flat_parameters(trained[1]), singles[1][-1], atol=1e-13)
@@ -42,22 +71,55 @@ def test_batched_runs_match_single_runs(make):
 
 def test_loss_scales_and_per_model_data():
     X, y = _data()
-    plain, _ = train_batched(_nets(2), nn.functional.mse_loss, X, y, lambda p: torch.optim.SGD(p.values(), lr=0.1),
-                             num_steps=5, record_trajectory=True)
-    scaled, _ = train_batched(_nets(2), nn.functional.mse_loss, torch.stack([X, X]), torch.stack([y, y]),
-                              lambda p: torch.optim.SGD(p.values(), lr=0.1 / 4), num_steps=5, per_model_data=True,
-                              loss_scales=torch.tensor([4.0, 4.0]), record_trajectory=True)
-    assert np.array_equal(plain.trajectory, scaled.trajectory)  # power-of-two map: bitwise
+    plain, _ = train_batched(
+        _nets(2),
+        nn.functional.mse_loss,
+        X,
+        y,
+        lambda p: torch.optim.SGD(p.values(), lr=0.1),
+        num_steps=5,
+        record_trajectory=True,
+    )
+    scaled, _ = train_batched(
+        _nets(2),
+        nn.functional.mse_loss,
+        torch.stack([X, X]),
+        torch.stack([y, y]),
+        lambda p: torch.optim.SGD(p.values(), lr=0.1 / 4),
+        num_steps=5,
+        per_model_data=True,
+        loss_scales=torch.tensor([4.0, 4.0]),
+        record_trajectory=True,
+    )
+    assert np.array_equal(
+        plain.trajectory, scaled.trajectory
+    )  # power-of-two map: bitwise
 
 
 def test_per_model_clipping_matches_torch_clip_grad_norm():
     X, y = _data()
     single = _nets(1, seed0=1)[0]
     opt = torch.optim.SGD(single.parameters(), lr=0.1)
-    reference = train(single, nn.functional.mse_loss, X, y, opt, num_steps=10, record_trajectory=True,
-                      before_step=lambda m: nn.utils.clip_grad_norm_(m.parameters(), 0.05)).trajectory
-    result, _ = train_batched(_nets(2), nn.functional.mse_loss, X, y, lambda p: torch.optim.SGD(p.values(), lr=0.1),
-                              num_steps=10, max_grad_norm=0.05, record_trajectory=True)
+    reference = train(
+        single,
+        nn.functional.mse_loss,
+        X,
+        y,
+        opt,
+        num_steps=10,
+        record_trajectory=True,
+        before_step=lambda m: nn.utils.clip_grad_norm_(m.parameters(), 0.05),
+    ).trajectory
+    result, _ = train_batched(
+        _nets(2),
+        nn.functional.mse_loss,
+        X,
+        y,
+        lambda p: torch.optim.SGD(p.values(), lr=0.1),
+        num_steps=10,
+        max_grad_norm=0.05,
+        record_trajectory=True,
+    )
     assert np.abs(result.trajectory[1] - reference).max() < 1e-14
     assert (result.grad_norms > 0.05).all()
 
@@ -74,32 +136,56 @@ def test_divergence_is_recorded_per_model_and_the_others_go_on():
     nets = _nets(2)
     with torch.no_grad():
         nets[0][0].weight.fill_(float("nan"))
-    result, _ = train_batched(nets, nn.functional.mse_loss, X, y, lambda p: torch.optim.Adam(p.values(), lr=1e-2),
-                              num_steps=4, record_trajectory=True)
+    result, _ = train_batched(
+        nets,
+        nn.functional.mse_loss,
+        X,
+        y,
+        lambda p: torch.optim.Adam(p.values(), lr=1e-2),
+        num_steps=4,
+        record_trajectory=True,
+    )
     assert result.diverged_at == [0, None]
     assert np.isnan(result.losses[0, 1:]).all() and np.isfinite(result.losses[1]).all()
     assert np.isfinite(result.trajectory[1]).all()
 
 
-@pytest.mark.parametrize("kwargs, error, word", [
-    ({"models": []}, TypeError, "models"),
-    ({"models": "net"}, TypeError, "models"),
-    ({"models": [nn.Linear(3, 1), nn.Linear(4, 1)]}, ValueError, "architecture"),
-    ({"make_optimizer": "adam"}, TypeError, "make_optimizer"),
-    ({"make_optimizer": lambda p: torch.optim.LBFGS(p.values())}, TypeError, "element-wise"),
-    ({"num_steps": 0}, ValueError, "num_steps"),
-    ({"loss_scales": torch.ones(3)}, ValueError, "loss_scales"),
-    ({"loss_scales": [1.0, 1.0]}, TypeError, "loss_scales"),
-    ({"max_grad_norm": -1.0}, ValueError, "max_grad_norm"),
-    ({"clip_guard": -1.0}, ValueError, "clip_guard"),
-    ({"per_model_data": True}, ValueError, "per model"),
-    ({"inputs": "x"}, TypeError, "inputs"),
-    ({"targets": torch.zeros(5, 1)}, ValueError, "same, non-zero number of samples"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, word",
+    [
+        ({"models": []}, TypeError, "models"),
+        ({"models": "net"}, TypeError, "models"),
+        ({"models": [nn.Linear(3, 1), nn.Linear(4, 1)]}, ValueError, "architecture"),
+        ({"make_optimizer": "adam"}, TypeError, "make_optimizer"),
+        (
+            {"make_optimizer": lambda p: torch.optim.LBFGS(p.values())},
+            TypeError,
+            "element-wise",
+        ),
+        ({"num_steps": 0}, ValueError, "num_steps"),
+        ({"loss_scales": torch.ones(3)}, ValueError, "loss_scales"),
+        ({"loss_scales": [1.0, 1.0]}, TypeError, "loss_scales"),
+        ({"max_grad_norm": -1.0}, ValueError, "max_grad_norm"),
+        ({"clip_guard": -1.0}, ValueError, "clip_guard"),
+        ({"per_model_data": True}, ValueError, "per model"),
+        ({"inputs": "x"}, TypeError, "inputs"),
+        (
+            {"targets": torch.zeros(5, 1)},
+            ValueError,
+            "same, non-zero number of samples",
+        ),
+    ],
+)
 def test_rejects_bad_input(kwargs, error, word):
     X, y = _data()
-    arguments = dict(models=_nets(2), loss_fn=nn.functional.mse_loss, inputs=X, targets=y,
-                     make_optimizer=lambda p: torch.optim.SGD(p.values(), lr=0.1), num_steps=2)
+    arguments = dict(
+        models=_nets(2),
+        loss_fn=nn.functional.mse_loss,
+        inputs=X,
+        targets=y,
+        make_optimizer=lambda p: torch.optim.SGD(p.values(), lr=0.1),
+        num_steps=2,
+    )
     arguments.update(kwargs)
     with pytest.raises(error, match=word):
         train_batched(**arguments)

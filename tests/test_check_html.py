@@ -1,4 +1,6 @@
-"""The browser test's own logic (no browser needed): links, anchors, images, console parsing."""
+"""The browser test's own logic (no browser needed): links, anchors, images, console
+parsing.
+"""
 
 import sys
 from pathlib import Path
@@ -12,8 +14,12 @@ def test_links_and_anchors(tmp_path):
     page = tmp_path / "b.html"
     page.write_text("<main></main>")
     assert check_html.link_problem(page, "a.html#sec", tmp_path) is None
-    assert "no element with id 'nope'" in check_html.link_problem(page, "a.html#nope", tmp_path)
-    assert check_html.link_problem(page, "missing.html", tmp_path) == "target file missing"
+    assert "no element with id 'nope'" in check_html.link_problem(
+        page, "a.html#nope", tmp_path
+    )
+    assert (
+        check_html.link_problem(page, "missing.html", tmp_path) == "target file missing"
+    )
     assert check_html.link_problem(page, "https://example.org/x", tmp_path) is None
 
 
@@ -28,12 +34,16 @@ def test_images(tmp_path):
 
 
 def test_console_lines_are_parsed():
-    line = ('[1:1:1125/170230.165975:INFO:CONSOLE:63] "Uncaught SyntaxError: boom", '
-            'source: file:///x/book/a.html (63)')
+    line = (
+        '[1:1:1125/170230.165975:INFO:CONSOLE:63] "Uncaught SyntaxError: boom", '
+        "source: file:///x/book/a.html (63)"
+    )
     match = check_html.CONSOLE.search(line)
     assert match and match.group("message") == "Uncaught SyntaxError: boom"
     assert check_html.ERROR_WORDS.search(match.group("message"))
-    assert not check_html.ERROR_WORDS.search("[PST]: Changed to auto mode using the light theme.")
+    assert not check_html.ERROR_WORDS.search(
+        "[PST]: Changed to auto mode using the light theme."
+    )
 
 
 CHAPTER = """<html><body><main>
@@ -82,11 +92,13 @@ def test_search_form_must_reach_the_search_page(tmp_path):
 
 def test_each_convenience_can_go_missing(tmp_path):
     page, _, _ = _chapter(tmp_path, CHAPTER)
-    for marker, what in [("btn-download", "download button (.ipynb)"),
-                         ("mybinder.org", "Binder launch button"),
-                         ("colab.research.google.com", "Colab launch button"),
-                         ("repository-button", "repository link"),
-                         ("copybtn", "copy buttons")]:
+    for marker, what in [
+        ("btn-download", "download button (.ipynb)"),
+        ("mybinder.org", "Binder launch button"),
+        ("colab.research.google.com", "Colab launch button"),
+        ("repository-button", "repository link"),
+        ("copybtn", "copy buttons"),
+    ]:
         html = CHAPTER.replace(marker, "removed")
         missing = check_html.missing_conveniences(page, html, check_html.parse(html))
         assert missing == [what], (marker, missing)

@@ -29,8 +29,10 @@ def fake_dataset(tmp_path, monkeypatch):
     """
     rng = np.random.default_rng(0)
     images, labels = rng.integers(0, 4, (5, 28, 28)) * 60, rng.integers(0, 10, 5)
-    files = {"t10k-images-idx3-ubyte": _idx_images(images),
-             "t10k-labels-idx1-ubyte": _idx_labels(labels)}
+    files = {
+        "t10k-images-idx3-ubyte": _idx_images(images),
+        "t10k-labels-idx1-ubyte": _idx_labels(labels),
+    }
     sha256 = dict(data_mod.SHA256)
     for stem, payload in files.items():
         (tmp_path / (stem + ".gz")).write_bytes(gzip.compress(payload, mtime=0))
@@ -45,8 +47,12 @@ def fake_dataset(tmp_path, monkeypatch):
 def test_loads_and_verifies_gzipped_files(fake_dataset):
     root, images, labels = fake_dataset
     split = load_fashion_mnist("test", root=root)
-    assert split.images.shape == (5, 28, 28) and np.array_equal(split.images.numpy(), images)
-    assert split.labels.dtype.is_floating_point is False and np.array_equal(split.labels.numpy(), labels)
+    assert split.images.shape == (5, 28, 28) and np.array_equal(
+        split.images.numpy(), images
+    )
+    assert split.labels.dtype.is_floating_point is False and np.array_equal(
+        split.labels.numpy(), labels
+    )
 
 
 def test_reads_uncompressed_files_and_env_override(fake_dataset, monkeypatch):
@@ -60,7 +66,9 @@ def test_reads_uncompressed_files_and_env_override(fake_dataset, monkeypatch):
 
 def test_missing_files_give_advice(fake_dataset, tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DatasetError, match="not found.*apt-get install dataset-fashion-mnist"):
+    with pytest.raises(
+        DatasetError, match="not found.*apt-get install dataset-fashion-mnist"
+    ):
         load_fashion_mnist("test", root=tmp_path / "empty")
 
 
@@ -117,8 +125,9 @@ def test_any_flipped_byte_in_gz_body_is_a_dataset_error(fake_dataset, where):
 
 @pytest.mark.parametrize("fault", ["flipped byte", "wrong content"])
 @pytest.mark.parametrize("first, later", [("root", "env"), ("env", "cache")])
-def test_corrupt_copy_does_not_shadow_a_valid_one(fake_dataset, tmp_path, monkeypatch,
-                                                  fault, first, later):
+def test_corrupt_copy_does_not_shadow_a_valid_one(
+    fake_dataset, tmp_path, monkeypatch, fault, first, later
+):
     """Planted fault: a bad copy in an earlier location, a valid one in a later one."""
     root, images, _ = fake_dataset
     where = {"root": root, "env": tmp_path / "env", "cache": data_mod.cache_dir()}
@@ -193,6 +202,7 @@ def test_failed_download_leaves_no_file(fake_dataset, monkeypatch, tmp_path):
 
             def read(self):
                 return gzip.compress(b"not the real file")
+
         return Response()
 
     monkeypatch.setattr(data_mod.urllib.request, "urlopen", fake_urlopen)
@@ -223,8 +233,10 @@ def test_rejects_bad_root_type():
         load_fashion_mnist("test", root=3)
 
 
-NO_DEBIAN = pytest.mark.skipif(not data_mod.DEBIAN_DIR.is_dir(),
-                               reason="Debian's dataset-fashion-mnist is not installed")
+NO_DEBIAN = pytest.mark.skipif(
+    not data_mod.DEBIAN_DIR.is_dir(),
+    reason="Debian's dataset-fashion-mnist is not installed",
+)
 
 
 @NO_DEBIAN

@@ -1,13 +1,15 @@
 import pytest
 import torch
-from conftest import assert_same_on_both_cpu_code_paths
 from torch import nn
 
+from conftest import assert_same_on_both_cpu_code_paths
 from helpers import init_weights_, mlp
 
 
 def test_mlp_structure_and_output_scale():
-    model = mlp([3, 5, 1], activation="relu", output_activation="tanh", output_scale=10.0)
+    model = mlp(
+        [3, 5, 1], activation="relu", output_activation="tanh", output_scale=10.0
+    )
     kinds = [type(m).__name__ for m in model]
     assert kinds == ["Linear", "ReLU", "Linear", "Tanh", "Scale"]
     out = model(torch.randn(64, 3))
@@ -39,19 +41,28 @@ def test_torch_and_kaiming_init_variances():
 def test_generator_makes_init_reproducible():
     a = mlp([5, 4, 2], generator=torch.Generator().manual_seed(3))
     b = mlp([5, 4, 2], generator=torch.Generator().manual_seed(3))
-    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert all(
+        torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True)
+    )
 
 
-@pytest.mark.parametrize("kwargs, err, word", [
-    (dict(widths=[3]), TypeError, "widths"),
-    (dict(widths="34"), TypeError, "widths"),
-    (dict(widths=[3, 0]), ValueError, "widths"),
-    (dict(widths=[3, 2.5]), TypeError, "widths"),
-    (dict(widths=[3, 2], activation="gelu"), ValueError, "activation"),
-    (dict(widths=[3, 2], output_activation="softmax"), ValueError, "output_activation"),
-    (dict(widths=[3, 2], output_scale=0), ValueError, "output_scale"),
-    (dict(widths=[3, 2], init="xavier"), ValueError, "init"),
-])
+@pytest.mark.parametrize(
+    "kwargs, err, word",
+    [
+        (dict(widths=[3]), TypeError, "widths"),
+        (dict(widths="34"), TypeError, "widths"),
+        (dict(widths=[3, 0]), ValueError, "widths"),
+        (dict(widths=[3, 2.5]), TypeError, "widths"),
+        (dict(widths=[3, 2], activation="gelu"), ValueError, "activation"),
+        (
+            dict(widths=[3, 2], output_activation="softmax"),
+            ValueError,
+            "output_activation",
+        ),
+        (dict(widths=[3, 2], output_scale=0), ValueError, "output_scale"),
+        (dict(widths=[3, 2], init="xavier"), ValueError, "init"),
+    ],
+)
 def test_mlp_rejects_bad_arguments(kwargs, err, word):
     with pytest.raises(err, match=word):
         mlp(**kwargs)
@@ -68,11 +79,16 @@ def test_init_weights_and_scale_reject_bad_input():
 
 
 def test_initial_weights_are_the_same_on_the_generic_cpu_code_path():
-    """A one-ulp difference in the initial weights changes chaotic runs: the draws must not depend on the CPU."""
-    script = ("import hashlib, torch, helpers\n"
-              "h = hashlib.sha256()\n"
-              "for init in helpers.INITS:\n"
-              "    model = helpers.mlp([64, 32, 3], init=init, generator=torch.Generator().manual_seed(5))\n"
-              "    [h.update(p.detach().numpy().tobytes()) for p in model.parameters()]\n"
-              "print(h.hexdigest())\n")
+    """A one-ulp difference in the initial weights changes chaotic runs: the draws must
+    not depend on the CPU.
+    """
+    script = (
+        "import hashlib, torch, helpers\n"
+        "h = hashlib.sha256()\n"
+        "for init in helpers.INITS:\n"
+        "    model = helpers.mlp([64, 32, 3], init=init, "
+        "generator=torch.Generator().manual_seed(5))\n"
+        "    [h.update(p.detach().numpy().tobytes()) for p in model.parameters()]\n"
+        "print(h.hexdigest())\n"
+    )
     assert_same_on_both_cpu_code_paths(script)

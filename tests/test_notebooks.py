@@ -38,6 +38,7 @@ FORBIDDEN = {
 
 # ---------------------------------------------------------------- the table of contents
 
+
 def _toc_entries(node: object) -> Iterator[tuple[str, str]]:
     """Every ("root" | "file" | "glob", value) pair of a parsed _toc.yml, any depth."""
     if isinstance(node, dict):
@@ -60,14 +61,16 @@ def toc_pages(root: Path) -> tuple[list[Path], list[str]]:
         if key != "glob" and Path(name).suffix in PAGE_SUFFIXES:
             found = [root / name] if (root / name).is_file() else []
         else:
-            found = [p for p in sorted(root.glob(name + ".*"))
-                     if p.suffix in PAGE_SUFFIXES]
+            found = [
+                p for p in sorted(root.glob(name + ".*")) if p.suffix in PAGE_SUFFIXES
+            ]
         if not found:
             problems.append(f"_toc.yml lists {name}, which does not exist")
         elif key != "glob" and len(found) > 1:
             names = [p.name for p in found]
-            problems.append(f"_toc.yml lists {name}, which matches several files: "
-                            f"{names}")
+            problems.append(
+                f"_toc.yml lists {name}, which matches several files: {names}"
+            )
         else:
             pages += found
     return pages, problems
@@ -89,8 +92,9 @@ def _collected_by_pytest(path: Path, root: Path) -> bool:
 def notebooks_to_guard(root: Path) -> list[Path]:
     """Every notebook that is a page of the book or that nbval executes under book/."""
     listed = [p for p in toc_pages(root)[0] if p.suffix == ".ipynb"]
-    under_book = [p for p in (root / "book").rglob("*.ipynb")
-                  if _collected_by_pytest(p, root)]
+    under_book = [
+        p for p in (root / "book").rglob("*.ipynb") if _collected_by_pytest(p, root)
+    ]
     return sorted(set(listed) | set(under_book))
 
 
@@ -102,22 +106,26 @@ def page_problems(root: Path) -> list[str]:
         if page.suffix == ".ipynb" and not _collected_by_pytest(page, root):
             problems.append(
                 f"{name} is a page of the book but pytest never collects it, so nbval "
-                "never executes it: move it under book/ (pyproject's testpaths)")
+                "never executes it: move it under book/ (pyproject's testpaths)"
+            )
         if page.suffix in (".md", ".rst") and CODE_CELL.search(page.read_text()):
             problems.append(
                 f"{name} has code cells, but the book is built from stored outputs "
                 "(execute_notebooks: off) and nbval executes only .ipynb files, so "
                 "they would never be executed: make it a paired notebook "
-                "book/NAME.ipynb")
+                "book/NAME.ipynb"
+            )
     for notebook in notebooks_to_guard(root):
         if notebook not in pages:
             problems.append(
                 f"{notebook.relative_to(root)} is executed by nbval but is not a page "
-                "of the book: list it in _toc.yml or delete it")
+                "of the book: list it in _toc.yml or delete it"
+            )
     return problems
 
 
 # ------------------------------------------------------------- one notebook's guards
+
 
 def _cells(path: Path) -> list[nbformat.NotebookNode]:
     """The code cells of ``path``, read the way nbval reads them (nbformat v4)."""
@@ -133,8 +141,10 @@ def execution_problems(path: Path) -> list[str]:
     counts = [c.execution_count for c in _code_cells(path)]
     if counts == list(range(1, len(counts) + 1)):
         return []
-    return [f"{path.name} was not executed top to bottom in one fresh kernel "
-            f"(execution counts {counts}); run: make execute NB={path.name}"]
+    return [
+        f"{path.name} was not executed top to bottom in one fresh kernel "
+        f"(execution counts {counts}); run: make execute NB={path.name}"
+    ]
 
 
 def volatile_problems(path: Path) -> list[str]:
@@ -162,22 +172,29 @@ def marker_problems(path: Path) -> list[str]:
     problems = []
     for index, cell in enumerate(_cells(path)):
         tags = cell.metadata.get("tags")
-        where = (f"{path.name}, nbval's Cell {index} (tags {tags}, source "
-                 f"{cell.source[:150]!r})")
+        where = (
+            f"{path.name}, nbval's Cell {index} (tags {tags}, source "
+            f"{cell.source[:150]!r})"
+        )
         if tags is not None and not isinstance(tags, list):
             problems.append(f"{where}: tags must be a list (else nbval ignores them)")
         for option, value in nbval_markers(cell):
             if option in FORBIDDEN:
                 problems.append(
-                    f"{where}: an nbval marker {FORBIDDEN[option]}; remove it")
+                    f"{where}: an nbval marker {FORBIDDEN[option]}; remove it"
+                )
             elif option == "check" and not value:
                 if not REASON.search(cell.source):
-                    problems.append(f"{where}: an 'ignore output' marker needs a "
-                                    "'# reason: ...' comment")
+                    problems.append(
+                        f"{where}: an 'ignore output' marker needs a "
+                        "'# reason: ...' comment"
+                    )
             else:
-                problems.append(f"{where}: nbval marker {(option, value)} (e.g. "
-                                "NBVAL_CHECK_OUTPUT) is not allowed; the only one is "
-                                "NBVAL_IGNORE_OUTPUT with a reason")
+                problems.append(
+                    f"{where}: nbval marker {(option, value)} (e.g. "
+                    "NBVAL_CHECK_OUTPUT) is not allowed; the only one is "
+                    "NBVAL_IGNORE_OUTPUT with a reason"
+                )
     return problems
 
 
@@ -211,23 +228,33 @@ def twin_problems(path: Path, root: Path) -> list[str]:
     config = load_jupytext_config(str(path.parent))
     regenerated = jupytext.writes(jupytext.read(path), fmt="md:myst", config=config)
     if regenerated.strip() != twin.read_text().strip():
-        return [f"{twin.relative_to(root)} and {path.name} have drifted apart; "
-                "run: make sync, then make execute"]
+        return [
+            f"{twin.relative_to(root)} and {path.name} have drifted apart; "
+            "run: make sync, then make execute"
+        ]
     return []
 
 
 def orphan_problems(root: Path) -> list[str]:
     """Twins whose notebook is gone."""
     notebooks = {twin_path(p, root) for p in notebooks_to_guard(root)}
-    orphans = [t.relative_to(root) for t in sorted((root / "md").rglob("*.md"))
-               if t not in notebooks]
+    orphans = [
+        t.relative_to(root)
+        for t in sorted((root / "md").rglob("*.md"))
+        if t not in notebooks
+    ]
     return [f"twins without a notebook: {[str(o) for o in orphans]}"] if orphans else []
 
 
 def notebook_problems(path: Path, root: Path) -> list[str]:
     """Every per-notebook guard."""
-    return (execution_problems(path) + volatile_problems(path) + marker_problems(path)
-            + claims_problems(path) + twin_problems(path, root))
+    return (
+        execution_problems(path)
+        + volatile_problems(path)
+        + marker_problems(path)
+        + claims_problems(path)
+        + twin_problems(path, root)
+    )
 
 
 def book_problems(root: Path) -> list[str]:

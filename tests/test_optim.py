@@ -7,7 +7,9 @@ from helpers import KerasAdam
 
 
 def keras_reference(w0: float, grads, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7):
-    """Keras' update written out: lr_t = lr sqrt(1-b2^t)/(1-b1^t); w -= lr_t m / (sqrt(v) + eps)."""
+    """Keras' update written out: lr_t = lr sqrt(1-b2^t)/(1-b1^t); w -= lr_t m /
+    (sqrt(v) + eps).
+    """
     w, m, v = w0, 0.0, 0.0
     for t, g in enumerate(grads, start=1):
         m = b1 * m + (1 - b1) * g
@@ -35,7 +37,10 @@ def test_param_groups_keep_their_own_eps():
     opt = KerasAdam([{"params": [a], "eps": 1e-3}, {"params": [b]}])
     (a + b).sum().backward()
     opt.step()
-    assert opt.param_groups[0]["keras_eps"] == 1e-3 and opt.param_groups[1]["keras_eps"] == 1e-7
+    assert (
+        opt.param_groups[0]["keras_eps"] == 1e-3
+        and opt.param_groups[1]["keras_eps"] == 1e-7
+    )
     assert opt.param_groups[0]["eps"] == pytest.approx(1e-3 / math.sqrt(1 - 0.999))
 
 

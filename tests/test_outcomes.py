@@ -1,4 +1,6 @@
-"""Outcomes over seeds: formatting, parsing, and the statistical comparison of stored outputs."""
+"""Outcomes over seeds: formatting, parsing, and the statistical comparison of stored
+outputs.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +32,9 @@ def test_format_mean_sd_rounds_to_the_spread(mean, sd, text):
 
 
 def test_summarize_uses_the_sample_sd_and_counts_divergences():
-    outcome = summarize([1.0, 2.0, 3.0, float("nan")], diverged_at=[None, None, None, 12])
+    outcome = summarize(
+        [1.0, 2.0, 3.0, float("nan")], diverged_at=[None, None, None, 12]
+    )
     assert outcome.n == 4 and outcome.num_diverged == 1
     assert outcome.mean() == 2.0 and outcome.sd() == pytest.approx(1.0)  # ddof = 1
     assert str(outcome) == "2.0 ± 1.0 (n = 3; 1 of 4 diverged, step 12)"
@@ -67,7 +71,10 @@ def test_parse_reads_back_what_format_writes():
     text = "loss 0.60 ± 0.04 (n = 5), ratio (3.2 ± 0.4)e-07 and 86 ± 3"
     found = parse_outcomes(text)
     assert [(o.mean, o.sd, o.n) for o in found] == [
-        (0.60, 0.04, 5), (pytest.approx(3.2e-7), pytest.approx(4e-8), None), (86.0, 3.0, None)]
+        (0.60, 0.04, 5),
+        (pytest.approx(3.2e-7), pytest.approx(4e-8), None),
+        (86.0, 3.0, None),
+    ]
     assert found[0].unit == pytest.approx(0.01)
 
 
@@ -75,13 +82,21 @@ def test_parse_reads_back_what_format_writes():
     ("stored", "new", "same"),
     [
         ("0.60 ± 0.04 (n = 5)", "0.60 ± 0.04 (n = 5)", True),
-        ("0.60 ± 0.04 (n = 5)", "0.66 ± 0.05 (n = 5)", True),  # 4 * 0.04 * sqrt(2/5) = 0.10
+        (
+            "0.60 ± 0.04 (n = 5)",
+            "0.66 ± 0.05 (n = 5)",
+            True,
+        ),  # 4 * 0.04 * sqrt(2/5) = 0.10
         ("0.60 ± 0.04 (n = 5)", "0.71 ± 0.04 (n = 5)", False),
         ("0.60 ± 0.04 (n = 5)", "0.60 ± 0.04 (n = 4)", False),  # seed counts are strict
         ("0.60 ± 0.04 (n = 5)", "0.60 ± 0.5 (n = 5)", False),  # sd 12 times larger
         ("a  0.60 ± 0.04  b", "a  0.601 ± 0.012  b", True),
         ("a 0.60 ± 0.04 b", "c 0.60 ± 0.04 b", False),  # the text around is strict
-        ("x 1.0 ± 0.1 (n = 3; 1 of 4 diverged)", "x 1.0 ± 0.1 (n = 3; 2 of 4 diverged)", False),
+        (
+            "x 1.0 ± 0.1 (n = 3; 1 of 4 diverged)",
+            "x 1.0 ± 0.1 (n = 3; 2 of 4 diverged)",
+            False,
+        ),
         ("12.9 ± 0", "12.9 ± 0", True),
         ("12.9 ± 0", "13.0 ± 0", False),
         ("0.3385", "0.3386", False),  # not an outcome: strict
@@ -99,11 +114,16 @@ def test_a_table_realigned_around_new_outcomes_is_consistent():
 
 
 def _notebook_with_stored_output(path: Path, stored: str) -> None:
-    cell = nbformat.v4.new_code_cell('print("loss 0.60 ± 0.04 (n = 5)")', execution_count=1)
+    cell = nbformat.v4.new_code_cell(
+        'print("loss 0.60 ± 0.04 (n = 5)")', execution_count=1
+    )
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stored + "\n")]
     notebook = nbformat.v4.new_notebook(cells=[cell])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(notebook, path)
 
 
@@ -117,10 +137,15 @@ def _notebook_with_stored_output(path: Path, stored: str) -> None:
         ("lose 0.60 ± 0.04 (n = 5)", "failed"),
     ],
 )
-def test_nbval_compares_stored_outcomes_within_their_uncertainty(pytester, stored, outcome):
-    """The repository's conftest.py plugin, run by nbval on a notebook with an edited output."""
+def test_nbval_compares_stored_outcomes_within_their_uncertainty(
+    pytester, stored, outcome
+):
+    """The repository's conftest.py plugin, run by nbval on a notebook with an edited
+    output.
+    """
     pytester.makeconftest((ROOT / "conftest.py").read_text())
     _notebook_with_stored_output(pytester.path / "edited.ipynb", stored)
-    result = pytester.runpytest_subprocess("--nbval", "--nbval-current-env", "-p", "no:randomly",
-                                           "edited.ipynb")
+    result = pytester.runpytest_subprocess(
+        "--nbval", "--nbval-current-env", "-p", "no:randomly", "edited.ipynb"
+    )
     result.assert_outcomes(**{outcome: 1})

@@ -23,8 +23,11 @@ def test_no_literal_empty_match_in_the_tests():
     found = []
     for path in sorted(TESTS.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.keyword) and node.arg == "match"
-                    and isinstance(node.value, ast.Constant)
-                    and node.value.value == ""):
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg == "match"
+                and isinstance(node.value, ast.Constant)
+                and node.value.value == ""
+            ):
                 found.append(f"{path.name}:{node.value.lineno}")
     assert not found, f"pytest.raises(..., match='') always passes: {found}"

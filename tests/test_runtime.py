@@ -23,8 +23,9 @@ def test_pick_device_rejects_unknown_device(bad):
         pick_device(bad)
 
 
-@pytest.mark.parametrize("bad", ["gpu", "CUDA", "tpu", "mps", "cpu:1", "cuda:x",
-                                 " cpu"])
+@pytest.mark.parametrize(
+    "bad", ["gpu", "CUDA", "tpu", "mps", "cpu:1", "cuda:x", " cpu"]
+)
 def test_pick_device_env_rejects_unknown_value_naming_the_variable(monkeypatch, bad):
     monkeypatch.setenv(DEVICE_ENV_VAR, bad)
     with pytest.raises(ValueError) as info:
@@ -45,8 +46,10 @@ def test_pick_device_env_cuda_without_cuda_names_the_variable(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     for value in ("cuda", "cuda:0"):
         monkeypatch.setenv(DEVICE_ENV_VAR, value)
-        expected = (rf"\${DEVICE_ENV_VAR} is '{value}', but CUDA is not available"
-                    r".*accepted here: 'cpu'")
+        expected = (
+            rf"\${DEVICE_ENV_VAR} is '{value}', but CUDA is not available"
+            r".*accepted here: 'cpu'"
+        )
         with pytest.raises(ValueError, match=expected):
             pick_device()
 
@@ -87,7 +90,10 @@ def test_seed_everything_repeats_random_streams():
     assert isinstance(gen, torch.Generator)
 
 
-@pytest.mark.parametrize("bad, err", [(1.5, TypeError), ("3", TypeError), (True, TypeError), (-1, ValueError)])
+@pytest.mark.parametrize(
+    "bad, err",
+    [(1.5, TypeError), ("3", TypeError), (True, TypeError), (-1, ValueError)],
+)
 def test_seed_everything_rejects_bad_seed(bad, err):
     with pytest.raises(err, match="seed"):
         seed_everything(bad)
@@ -95,7 +101,11 @@ def test_seed_everything_rejects_bad_seed(bad, err):
 
 def test_environment_report_names_versions_and_device():
     line = environment_report(torch.device("cpu"))
-    assert "torch " + torch.__version__ in line and "device cpu" in line and "\n" not in line
+    assert (
+        "torch " + torch.__version__ in line
+        and "device cpu" in line
+        and "\n" not in line
+    )
 
 
 def test_seeds_default_and_stress_settings(monkeypatch):

@@ -6,7 +6,9 @@ from helpers import prove_identity
 
 def test_proves_a_true_identity_and_renders_latex():
     x, s = sp.symbols("x s", positive=True)
-    identity = prove_identity((s * sp.tanh(x) - 3) ** 2, s**2 * (sp.tanh(x) - 3 / s) ** 2, name="scale")
+    identity = prove_identity(
+        (s * sp.tanh(x) - 3) ** 2, s**2 * (sp.tanh(x) - 3 / s) ** 2, name="scale"
+    )
     assert identity._repr_latex_().startswith("$\\displaystyle")
     assert "scale:" in repr(identity)
 
@@ -38,7 +40,9 @@ def test_rejects_non_expressions():
 
 def test_shown_as_changes_only_the_display():
     x = sp.symbols("x")
-    identity = prove_identity(2 * x + 2, 2 * (x + 1), shown_as=(sp.Symbol("A"), sp.Symbol("B")))
+    identity = prove_identity(
+        2 * x + 2, 2 * (x + 1), shown_as=(sp.Symbol("A"), sp.Symbol("B"))
+    )
     assert identity.latex() == "A = B" and repr(identity) == "A = B"
     with pytest.raises(TypeError, match="shown_as"):
         prove_identity(x, x, shown_as=x)

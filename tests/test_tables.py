@@ -11,11 +11,14 @@ def test_markdown_and_text_forms():
     assert text[0].startswith("name") and text[2].split() == ["c", "1.235e+04"]
 
 
-@pytest.mark.parametrize("header, rows, err, word", [
-    ("ab", [[1, 2]], TypeError, "header"),
-    (["a", "b"], [[1]], ValueError, r"rows\[0\]"),
-    (["a"], [], ValueError, "at least one row"),
-])
+@pytest.mark.parametrize(
+    "header, rows, err, word",
+    [
+        ("ab", [[1, 2]], TypeError, "header"),
+        (["a", "b"], [[1]], ValueError, r"rows\[0\]"),
+        (["a"], [], ValueError, "at least one row"),
+    ],
+)
 def test_rejects_bad_tables(header, rows, err, word):
     with pytest.raises(err, match=word):
         Table(header, rows)
@@ -28,7 +31,9 @@ def test_links_turn_first_cells_into_cross_references_in_markdown_only():
     assert "{ref}" not in repr(table)
 
 
-@pytest.mark.parametrize("links, error", [(["a"], TypeError), ({"missing": "sec"}, ValueError)])
+@pytest.mark.parametrize(
+    "links, error", [(["a"], TypeError), ({"missing": "sec"}, ValueError)]
+)
 def test_links_must_map_existing_rows(links, error):
     with pytest.raises(error, match="links"):
         Table(["row", "value"], [["a", 1.0]], links=links)

@@ -15,7 +15,14 @@ def _problem(n=64):
 def test_training_reduces_loss_and_records_history():
     x, y = _problem()
     model = mlp([3, 1], generator=torch.Generator().manual_seed(0))
-    result = train(model, nn.functional.mse_loss, x, y, torch.optim.SGD(model.parameters(), lr=0.1), num_steps=50)
+    result = train(
+        model,
+        nn.functional.mse_loss,
+        x,
+        y,
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        num_steps=50,
+    )
     assert len(result.losses) == 50 and not result.diverged
     assert result.final_loss < 0.01 * result.losses[0]
 
@@ -24,10 +31,21 @@ def test_trajectory_recording_and_epochs():
     x, y = _problem(64)
     model = mlp([3, 1], generator=torch.Generator().manual_seed(0))
     start = flat_parameters(model)
-    result = train(model, nn.functional.mse_loss, x, y, torch.optim.SGD(model.parameters(), lr=0.01),
-                   num_epochs=3, batch_size=16, record_trajectory=True, record_every=2)
+    result = train(
+        model,
+        nn.functional.mse_loss,
+        x,
+        y,
+        torch.optim.SGD(model.parameters(), lr=0.01),
+        num_epochs=3,
+        batch_size=16,
+        record_trajectory=True,
+        record_every=2,
+    )
     assert len(result.losses) == 12
-    assert result.trajectory.shape == (1 + 6, 4) and np.array_equal(result.trajectory[0], start)
+    assert result.trajectory.shape == (1 + 6, 4) and np.array_equal(
+        result.trajectory[0], start
+    )
     assert np.array_equal(result.trajectory[-1], flat_parameters(model))
 
 
@@ -36,8 +54,16 @@ def test_same_seed_same_run_different_seed_different_order():
 
     def run(seed):
         model = mlp([3, 1], generator=torch.Generator().manual_seed(0))
-        return train(model, nn.functional.mse_loss, x, y, torch.optim.SGD(model.parameters(), lr=0.05),
-                     num_steps=10, batch_size=8, seed=seed).losses
+        return train(
+            model,
+            nn.functional.mse_loss,
+            x,
+            y,
+            torch.optim.SGD(model.parameters(), lr=0.05),
+            num_steps=10,
+            batch_size=8,
+            seed=seed,
+        ).losses
 
     assert np.array_equal(run(1), run(1)) and not np.array_equal(run(1), run(2))
 
@@ -45,8 +71,14 @@ def test_same_seed_same_run_different_seed_different_order():
 def test_divergence_is_reported_not_raised():
     x, y = _problem()
     model = mlp([3, 1], generator=torch.Generator().manual_seed(0))
-    result = train(model, nn.functional.mse_loss, 1e3 * x, y, torch.optim.SGD(model.parameters(), lr=10.0),
-                   num_steps=200)
+    result = train(
+        model,
+        nn.functional.mse_loss,
+        1e3 * x,
+        y,
+        torch.optim.SGD(model.parameters(), lr=10.0),
+        num_steps=200,
+    )
     assert result.diverged and result.diverged_at < 200
     assert not np.isfinite(result.losses[-1]) and np.isfinite(result.losses[:-1]).all()
 
@@ -60,15 +92,29 @@ def test_before_step_hook_runs_between_backward_and_step():
         for p in m.parameters():
             p.grad.zero_()
 
-    train(model, nn.functional.mse_loss, x, y, torch.optim.SGD(model.parameters(), lr=0.1), num_steps=5,
-          before_step=zero_grads)
+    train(
+        model,
+        nn.functional.mse_loss,
+        x,
+        y,
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        num_steps=5,
+        before_step=zero_grads,
+    )
     assert np.array_equal(flat_parameters(model), start)
 
 
 def test_no_progress_output_by_default(capsys):
     x, y = _problem()
     model = mlp([3, 1])
-    train(model, nn.functional.mse_loss, x, y, torch.optim.SGD(model.parameters(), lr=0.1), num_steps=100)
+    train(
+        model,
+        nn.functional.mse_loss,
+        x,
+        y,
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        num_steps=100,
+    )
     assert capsys.readouterr().err == ""
 
 
@@ -76,21 +122,33 @@ def test_evaluate_averages_over_batches():
     x, y = _problem(100)
     model = mlp([3, 1])
     full = nn.functional.mse_loss(model(x), y).item()
-    assert evaluate(model, nn.functional.mse_loss, x, y, batch_size=7) == pytest.approx(full, rel=1e-5)
+    assert evaluate(model, nn.functional.mse_loss, x, y, batch_size=7) == pytest.approx(
+        full, rel=1e-5
+    )
 
 
-@pytest.mark.parametrize("kwargs, err, word", [
-    (dict(num_steps=None), ValueError, "exactly one"),
-    (dict(num_steps=5, num_epochs=1), ValueError, "exactly one"),
-    (dict(num_steps=0), ValueError, "num_steps"),
-    (dict(num_steps=5, batch_size=0), ValueError, "batch_size"),
-    (dict(num_steps=5, record_every=0), ValueError, "record_every"),
-])
+@pytest.mark.parametrize(
+    "kwargs, err, word",
+    [
+        (dict(num_steps=None), ValueError, "exactly one"),
+        (dict(num_steps=5, num_epochs=1), ValueError, "exactly one"),
+        (dict(num_steps=0), ValueError, "num_steps"),
+        (dict(num_steps=5, batch_size=0), ValueError, "batch_size"),
+        (dict(num_steps=5, record_every=0), ValueError, "record_every"),
+    ],
+)
 def test_train_rejects_bad_arguments(kwargs, err, word):
     x, y = _problem()
     model = mlp([3, 1])
     with pytest.raises(err, match=word):
-        train(model, nn.functional.mse_loss, x, y, torch.optim.SGD(model.parameters(), lr=0.1), **kwargs)
+        train(
+            model,
+            nn.functional.mse_loss,
+            x,
+            y,
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            **kwargs,
+        )
 
 
 def test_train_rejects_bad_objects():
