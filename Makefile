@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup data mathjax chromium book test unit lint format lab test-variant test-variants test-gpu seed-stress benchmark execute import-md check-html clean
+.PHONY: help setup data mathjax chromium book test unit lint format lab test-variant test-variants test-gpu seed-stress benchmark execute import-md check-html dist clean
 
 # Python and chapter code that ruff lints and formats (line length 88, pyproject.toml)
 LINTED := helpers tests scripts benchmarks conftest.py book/[0-9][0-9]-*.ipynb
@@ -24,6 +24,7 @@ help:
 	@echo "make execute   re-execute notebooks in place (NB=book/NAME.ipynb for one), regenerate twins"
 	@echo "make import-md NB=book/NAME.ipynb  take an edited md/NAME.md twin into its notebook"
 	@echo "make test-gpu  every chapter on CUDA: nbval in lax mode, so all in-notebook asserts run"
+	@echo "make dist      the built HTML as one archive (dist/), browser-tested after unpacking"
 	@echo "make check-html  browser test of the built book, plus laptop/phone screenshots in _build/screenshots"
 	@echo "make clean     remove _build (keeps the environment)"
 
@@ -46,14 +47,30 @@ mathjax:
 chromium:
 	@bash scripts/get-chromium.sh
 
+# A build for the public repository gets its repository, Binder and Colab buttons:
+#   make book REPOSITORY_URL=https://github.com/OWNER/NAME   (the default build has none)
+REPOSITORY_URL ?=
+PUBLISH_CONFIG := _build/publish-config.yml
+BUILD = $(if $(REPOSITORY_URL),$(BIN)/python scripts/publish_config.py $(REPOSITORY_URL) $(PUBLISH_CONFIG) && )$(BIN)/jupyter-book build . --all -W -n --keep-going $(if $(REPOSITORY_URL),--config $(PUBLISH_CONFIG))
+CHECK_HTML = $(BIN)/python scripts/check_html.py $(if $(REPOSITORY_URL),--repository $(REPOSITORY_URL))
+
 book: setup
-	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	$(BUILD)
 	@echo "Open _build/html/index.html in a browser."
 
 test: setup lint
 	$(BIN)/python -m pytest
-	$(BIN)/jupyter-book build . --all -W -n --keep-going --quiet
-	$(BIN)/python scripts/check_html.py _build/html
+	$(BUILD) --quiet
+	$(CHECK_HTML) _build/html
+
+# The built HTML as one archive that works offline from file:// (browser-tested unpacked).
+DIST := dist/scale-in-training-html.tar.gz
+dist: book
+	@mkdir -p dist && rm -rf _build/dist-check
+	tar -czf $(DIST) -C _build html
+	mkdir -p _build/dist-check && tar -xzf $(DIST) -C _build/dist-check
+	$(CHECK_HTML) _build/dist-check/html
+	@echo "$(DIST): the book's HTML; unpack it and open html/index.html"
 
 unit: $(STAMP) lint
 	$(BIN)/python -m pytest tests
@@ -98,7 +115,7 @@ import-md: $(STAMP)
 	$(BIN)/jupytext --quiet --update --to ipynb --output $(NB) md/$(basename $(notdir $(NB))).md
 
 check-html: book
-	$(BIN)/python scripts/check_html.py _build/html --screenshots _build/screenshots
+	$(CHECK_HTML) _build/html --screenshots _build/screenshots
 
 clean:
 	rm -rf _build

@@ -6,6 +6,7 @@ Chapters import from here; this package never imports from chapters. Public API:
 __version__ = "0.1.0"
 
 from .batched import BatchedResult, clip_per_model_, train_batched
+from .chapter import start_chapter
 from .claims import (
     Measured,
     Verdict,
@@ -82,6 +83,7 @@ __all__ = [
     "shown_distance",
     "seed_everything",
     "seeds",
+    "start_chapter",
     "summarize",
     "train",
     "train_batched",

@@ -96,13 +96,29 @@ def mlp(
     output_scale: float = 1.0,
     init: str = "torch",
     generator: torch.Generator | None = None,
+    *,
+    seed: int | None = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
 ) -> nn.Sequential:
     """A fully connected network ``widths[0] -> ... -> widths[-1]``.
 
     Hidden layers use ``activation``; the last layer is followed by
     ``output_activation`` and then multiplied by ``output_scale`` (omitted when 1).
-    ``init`` is one of ``INITS``.
+    ``init`` is one of ``INITS``. The initial weights are drawn from ``generator``, or
+    from a fresh generator seeded with ``seed`` (give at most one of the two); the
+    model is then moved to ``device`` and ``dtype`` when given.
     """
+    if generator is not None and seed is not None:
+        raise ValueError("give at most one of generator and seed")
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+        generator = torch.Generator().manual_seed(seed)
+    if dtype is not None and not (
+        isinstance(dtype, torch.dtype) and dtype.is_floating_point
+    ):
+        raise TypeError(f"dtype must be a floating torch dtype, got {dtype!r}")
     if (
         isinstance(widths, (str, bytes))
         or not isinstance(widths, Sequence)
@@ -127,4 +143,6 @@ def mlp(
     model = nn.Sequential(*layers)
     if init != "torch" or generator is not None:
         init_weights_(model, init, generator)
+    if device is not None or dtype is not None:
+        model = model.to(device=device, dtype=dtype)
     return model

@@ -6,8 +6,10 @@ For each page it checks that the page loads, that equations are typeset by the b
 MathJax (<mjx-container> present, no raw $$ or \\( left in the text), that every image
 exists and is a readable PNG/JPEG/SVG, that every internal link (and #anchor) resolves,
 that the console shows no errors besides the documented harmless ones (HARMLESS), and,
-on chapter pages, that the reader conveniences are there (download, launch buttons,
-repository link, copy buttons, search). It is part of `make test`. Without Chromium it
+on chapter pages, that the reader conveniences are there (download and copy buttons,
+search; launch buttons and the repository link only with --repository, since without a
+public repository they would be dead links), and that no link goes to the placeholder
+repository address. It is part of `make test`. Without Chromium it
 fails and says so (Debian: apt-get install chromium). With --screenshots it also saves
 full-page screenshots at laptop and phone widths, to look at.
 """
@@ -171,24 +173,51 @@ def search_problem(page: Path, rendered: PageParser) -> str | None:
     return None
 
 
-def missing_conveniences(page: Path, source: str, rendered: PageParser) -> list[str]:
-    """The reader conveniences a chapter page lacks: ``source`` is the built HTML,
-    ``rendered`` the parsed DOM after scripts ran."""
+#: The address the book's buttons once pointed to; no such repository exists.
+PLACEHOLDER = "github.com/scalebook/scale-in-training"
+LAUNCH_MARKERS = {
+    "Binder launch button": "mybinder.org",
+    "Colab launch button": "colab.research.google.com",
+    "repository link": "repository-button",
+}
+
+
+def convenience_problems(
+    page: Path, source: str, rendered: PageParser, repository: str | None = None
+) -> list[str]:
+    """What is wrong with a chapter page's reader conveniences (empty: nothing).
+
+    ``source`` is the built HTML, ``rendered`` the parsed DOM after scripts ran.
+    Download and copy buttons and a working search are always wanted. Launch buttons
+    and the repository link are wanted when the book was built for a public
+    ``repository`` (https://github.com/OWNER/NAME) and must point to it; without one
+    they would be dead links and must be absent.
+    """
     wanted = {
         "download button (.ipynb)": ".ipynb" in source and "btn-download" in source,
-        "Binder launch button": "mybinder.org" in source,
-        "Colab launch button": "colab.research.google.com" in source,
-        "repository link": (
-            "btn-source-repository-button" in source or "repository-button" in source
-        ),
         "copy buttons": "copybtn" in rendered.classes,
     }
-    missing = [what for what, present in wanted.items() if not present]
+    problems = [f"missing {what}" for what, present in wanted.items() if not present]
+    if repository:
+        slug = repository.rstrip("/").removeprefix("https://github.com/")
+        for what, marker in LAUNCH_MARKERS.items():
+            if marker not in source:
+                problems.append(f"missing {what}")
+        if slug not in source:
+            problems.append(f"no link to the repository {repository}")
+    else:
+        problems += [
+            f"{what} present, but no public repository is configured (a dead link)"
+            for what, marker in LAUNCH_MARKERS.items()
+            if marker in source
+        ]
     search = search_problem(page, rendered)
-    return missing + ([f"search: {search}"] if search else [])
+    return problems + ([f"search: {search}"] if search else [])
 
 
-def check_page(page: Path, root: Path, chromium: str) -> list[str]:
+def check_page(
+    page: Path, root: Path, chromium: str, repository: str | None = None
+) -> list[str]:
     name = page.relative_to(root)
     source = page.read_text()
     dom, console = open_in_chromium(page, chromium)
@@ -208,6 +237,8 @@ def check_page(page: Path, root: Path, chromium: str) -> list[str]:
             if issue:
                 problems.append(f"{name}: image {src}: {issue}")
     for href in sorted(set(built.hrefs)):
+        if PLACEHOLDER in href:
+            problems.append(f"{name}: link {href}: the placeholder repository address")
         issue = link_problem(page, href, root)
         if issue:
             problems.append(f"{name}: link {href}: {issue}")
@@ -217,8 +248,8 @@ def check_page(page: Path, root: Path, chromium: str) -> list[str]:
         ):
             problems.append(f"{name}: console error: {message[:200]}")
     if page.stem[:2].isdigit():  # a chapter page
-        missing = missing_conveniences(page, source, parse(dom))
-        problems += [f"{name}: missing {what}" for what in missing]
+        issues = convenience_problems(page, source, parse(dom), repository)
+        problems += [f"{name}: {issue}" for issue in issues]
     return problems
 
 
@@ -229,6 +260,12 @@ def main() -> None:
         "--screenshots",
         type=Path,
         help="also save laptop and phone screenshots of every page here",
+    )
+    parser.add_argument(
+        "--repository",
+        default=None,
+        help="the public repository the book was built for (https://github.com/O/N); "
+        "without it, launch buttons and repository links count as dead links",
     )
     args = parser.parse_args()
     root = Path(args.root).resolve()
@@ -248,7 +285,7 @@ def main() -> None:
         )
     problems = []
     for page in pages:
-        found = check_page(page, root, chromium)
+        found = check_page(page, root, chromium, args.repository)
         print(f"{'ok ' if not found else 'BAD'} {page.relative_to(root)}")
         problems += found
         if args.screenshots:

@@ -48,9 +48,9 @@ def test_console_lines_are_parsed():
 
 CHAPTER = """<html><body><main>
 <a class="btn-download" href="../_sources/book/01-x.ipynb">.ipynb</a>
-<a href="https://mybinder.org/v2/x">Binder</a>
-<a href="https://colab.research.google.com/x">Colab</a>
-<a class="btn-source-repository-button" href="https://github.com/x">repository</a>
+<a href="https://mybinder.org/v2/gh/x/y/main">Binder</a>
+<a href="https://colab.research.google.com/github/x/y/blob/main/b.ipynb">Colab</a>
+<a class="btn-source-repository-button" href="https://github.com/x/y">repository</a>
 <button class="copybtn">copy</button>
 <button class="btn search-button search-button__button">Search</button>
 <dialog><form class="bd-search" action="../search.html" method="get">
@@ -67,8 +67,30 @@ def _chapter(tmp_path, html: str) -> tuple:
     return page, html, check_html.parse(html)
 
 
+REPO = "https://github.com/x/y"
+
+
 def test_complete_chapter_page_has_every_convenience(tmp_path):
-    assert check_html.missing_conveniences(*_chapter(tmp_path, CHAPTER)) == []
+    page, source, rendered = _chapter(tmp_path, CHAPTER)
+    assert check_html.convenience_problems(page, source, rendered, REPO) == []
+
+
+def test_launch_buttons_without_a_repository_are_dead_links(tmp_path):
+    """Planted fault: launch and repository buttons in a book built for no repo."""
+    page, source, rendered = _chapter(tmp_path, CHAPTER)
+    problems = check_html.convenience_problems(page, source, rendered)
+    assert len(problems) == 3 and all("dead link" in p for p in problems), problems
+    for marker in check_html.LAUNCH_MARKERS.values():
+        source = source.replace(marker, "removed")
+    assert check_html.convenience_problems(page, source, rendered) == []
+
+
+def test_buttons_must_point_to_the_configured_repository(tmp_path):
+    page, source, rendered = _chapter(tmp_path, CHAPTER)
+    problems = check_html.convenience_problems(
+        page, source, rendered, "https://github.com/a/b"
+    )
+    assert problems == ["no link to the repository https://github.com/a/b"]
 
 
 def test_search_check_can_fail(tmp_path):
@@ -77,8 +99,8 @@ def test_search_check_can_fail(tmp_path):
     html = html.replace('name="q"', 'name="x"')
     page, source, rendered = _chapter(tmp_path, html)
     assert "search" in source  # the old check ("search" in source) passed this page
-    missing = check_html.missing_conveniences(page, source, rendered)
-    assert missing == ["search: no search button (.search-button)"]
+    problems = check_html.convenience_problems(page, source, rendered, REPO)
+    assert problems == ["search: no search button (.search-button)"]
     rendered.classes.add("search-button")
     assert "no search form" in check_html.search_problem(page, rendered)
 
@@ -100,5 +122,7 @@ def test_each_convenience_can_go_missing(tmp_path):
         ("copybtn", "copy buttons"),
     ]:
         html = CHAPTER.replace(marker, "removed")
-        missing = check_html.missing_conveniences(page, html, check_html.parse(html))
-        assert missing == [what], (marker, missing)
+        problems = check_html.convenience_problems(
+            page, html, check_html.parse(html), REPO
+        )
+        assert problems == [f"missing {what}"], (marker, problems)

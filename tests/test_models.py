@@ -92,3 +92,19 @@ def test_initial_weights_are_the_same_on_the_generic_cpu_code_path():
         "print(h.hexdigest())\n"
     )
     assert_same_on_both_cpu_code_paths(script)
+
+
+def test_mlp_takes_seed_device_and_dtype():
+    from helpers import mlp
+
+    by_seed = mlp([3, 4, 1], seed=5, dtype=torch.float64, device="cpu")
+    by_generator = mlp([3, 4, 1], generator=torch.Generator().manual_seed(5))
+    assert next(by_seed.parameters()).dtype == torch.float64
+    for a, b in zip(by_seed.parameters(), by_generator.parameters(), strict=True):
+        assert torch.equal(a, b.double())
+    with pytest.raises(ValueError, match="at most one of generator and seed"):
+        mlp([3, 1], generator=torch.Generator(), seed=1)
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+        mlp([3, 1], seed=-1)
+    with pytest.raises(TypeError, match="dtype must be a floating torch dtype"):
+        mlp([3, 1], dtype=torch.int32)

@@ -165,3 +165,20 @@ def test_cpu_model_names_something():
     from helpers import cpu_model
 
     assert isinstance(cpu_model(), str) and cpu_model()
+
+
+def test_start_chapter_sets_style_and_threads_and_returns_the_device(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from helpers import start_chapter
+
+    before = torch.get_num_threads()
+    monkeypatch.delenv("SCALEBOOK_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    try:
+        plt.rcdefaults()
+        assert start_chapter("cpu") == torch.device("cpu")
+        assert torch.get_num_threads() == 2
+        assert plt.rcParams["axes.spines.top"] is False  # the book's style is on
+    finally:
+        torch.set_num_threads(before)
