@@ -222,15 +222,19 @@ def twin_problems(path: Path, root: Path) -> list[str]:
     if twin is None:
         return [f"{path.relative_to(root)} is outside book/, so it has no twin"]
     if not twin.is_file():
-        return [f"{path.name} has no twin {twin.relative_to(root)}; run: make sync"]
+        return [
+            f"{path.name} has no twin {twin.relative_to(root)}; "
+            f"run: make execute NB=book/{path.name}"
+        ]
     # the API with the project's jupytext.toml (the CLI ignores the metadata filters on
     # stdout)
     config = load_jupytext_config(str(path.parent))
     regenerated = jupytext.writes(jupytext.read(path), fmt="md:myst", config=config)
     if regenerated.strip() != twin.read_text().strip():
         return [
-            f"{twin.relative_to(root)} and {path.name} have drifted apart; "
-            "run: make sync, then make execute"
+            f"{twin.relative_to(root)} and {path.name} have drifted apart; the "
+            f"notebook is the source: run make execute NB=book/{path.name} (or, to "
+            f"keep an edit of the twin, make import-md NB=book/{path.name} first)"
         ]
     return []
 

@@ -54,7 +54,7 @@ CHAPTER_CELLS = (
 
 
 def save_notebook(root: Path, relative: str, nb: nbformat.NotebookNode) -> Path:
-    """Write ``root/relative`` and, under book/, its twin (as make sync would)."""
+    """Write ``root/relative`` and, under book/, its twin (as make execute would)."""
     path = root / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
