@@ -13,6 +13,7 @@ from .claims import (
     check,
     decide,
     glue_outcome,
+    glue_text,
     glue_value,
     verdict_table,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "flat_parameters",
     "format_mean_sd",
     "glue_outcome",
+    "glue_text",
     "glue_value",
     "init_weights_",
     "load_fashion_mnist",

@@ -63,6 +63,17 @@ class Text(str):
         return str(self)
 
 
+def glue_text(name: str, text: str) -> None:
+    """Glue ``text`` (shown without quotes) under ``name``, not displayed."""
+    from myst_nb import glue
+
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str, got {name!r}")
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    glue(name, Text(text), display=False)
+
+
 def glue_outcome(name: str, outcome: Outcome) -> None:
     """Glue an outcome over seeds ("0.60 ± 0.04 (n = 5)") under ``name``, not shown."""
     from myst_nb import glue
