@@ -26,6 +26,14 @@ from .compare import (
     trajectory_distance,
 )
 from .data import CLASS_NAMES, DatasetError, FashionMNIST, load_fashion_mnist
+from .equivalence import (
+    NO_EPS,
+    NO_EQUIVALENT,
+    EquivalenceStudy,
+    Match,
+    OptimizerSpec,
+    Setting,
+)
 from .models import INITS, Scale, init_weights_, mlp
 from .optim import KerasAdam
 from .outcomes import Outcome, format_mean_sd, summarize
@@ -47,15 +55,21 @@ __all__ = [
     "BatchedResult",
     "CLASS_NAMES",
     "DatasetError",
+    "EquivalenceStudy",
     "FashionMNIST",
     "INITS",
     "Identity",
     "KerasAdam",
+    "Match",
+    "NO_EPS",
+    "NO_EQUIVALENT",
+    "OptimizerSpec",
     "Measured",
     "MultiTaskData",
     "Outcome",
     "PALETTE",
     "Scale",
+    "Setting",
     "Table",
     "TrainResult",
     "Verdict",
