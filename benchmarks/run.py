@@ -17,22 +17,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import nbformat
 import torch
-from nbclient import NotebookClient
 
 import helpers
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path[:0] = [str(ROOT / "benchmarks"), str(ROOT / "scripts")]
 import batched_trainer  # noqa: E402
+import chapters  # noqa: E402
 import fashion_epoch  # noqa: E402
 
 
@@ -46,16 +44,7 @@ def timed(command: list[str], repeats: int) -> list[float]:
 
 
 def execute_chapter(path: Path) -> float:
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=1800,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    start = time.perf_counter()
-    client.execute()
-    return time.perf_counter() - start
+    return chapters.execute(path)[1]
 
 
 def main() -> None:
@@ -66,11 +55,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
     device = helpers.pick_device()
-    machine = (
-        f"{helpers.cpu_model()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-        f"device {device}"
-        + (f" ({torch.cuda.get_device_name()})" if device.type == "cuda" else "")
-    )
+    machine = f"{chapters.machine()}, torch {torch.__version__}"
     rows: list[tuple[str, str, str]] = []
 
     def add(what: str, value: str, note: str = "") -> None:
@@ -92,7 +77,7 @@ def main() -> None:
         "median of 3",
     )
     if not args.skip_chapters:
-        for path in sorted((ROOT / "book").glob("[0-9][0-9]-*.ipynb")):
+        for path in chapters.chapters():
             first = execute_chapter(path)
             times = [first] + (
                 [execute_chapter(path), execute_chapter(path)] if first < 30 else []

@@ -15,6 +15,7 @@ from .claims import (
     glue_outcome,
     glue_text,
     glue_value,
+    glue_verdicts,
     verdict_table,
 )
 from .compare import (
@@ -43,18 +44,25 @@ from .runtime import (
     environment_report,
     make_deterministic,
     pick_device,
-    seed_everything,
     seeds,
 )
 from .symbolic import Identity, prove_identity
 from .synthetic import MultiTaskData, multitask_problem, regression_problem
 from .tables import Table
-from .training import TrainResult, evaluate, flat_parameters, train
+from .training import (
+    EpochHistory,
+    TrainResult,
+    evaluate,
+    fit_epochs,
+    flat_parameters,
+    train,
+)
 
 __all__ = [
     "BatchedResult",
     "CLASS_NAMES",
     "DatasetError",
+    "EpochHistory",
     "EquivalenceStudy",
     "FashionMNIST",
     "INITS",
@@ -80,11 +88,13 @@ __all__ = [
     "distance_per_step",
     "environment_report",
     "evaluate",
+    "fit_epochs",
     "flat_parameters",
     "format_mean_sd",
     "glue_outcome",
     "glue_text",
     "glue_value",
+    "glue_verdicts",
     "init_weights_",
     "load_fashion_mnist",
     "make_deterministic",
@@ -97,7 +107,6 @@ __all__ = [
     "relative_change",
     "run_distance",
     "shown_distance",
-    "seed_everything",
     "seeds",
     "start_chapter",
     "summarize",

@@ -261,6 +261,25 @@ def decide(claim: str, *, holds: bool, evidence: str, only_when: str = "") -> Ve
     )
 
 
+def glue_verdicts(verdicts: Iterable[Verdict]) -> None:
+    """Glue each verdict's claim, label and evidence as ``claim_<i>``, ``verdict_<i>``
+    and ``evidence_<i>`` (i from 1), for the chapter's short answer at the top.
+
+    The label is glued as Markdown in bold (paste it with ``{glue:md}``), the others as
+    text.
+    """
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    verdicts = list(verdicts)
+    if not verdicts or not all(isinstance(v, Verdict) for v in verdicts):
+        raise TypeError("verdicts must be a non-empty iterable of Verdict")
+    for i, verdict in enumerate(verdicts, start=1):
+        glue_text(f"claim_{i}", verdict.claim)
+        glue(f"verdict_{i}", Markdown(f"**{verdict.label}**"), display=False)
+        glue_text(f"evidence_{i}", verdict.evidence)
+
+
 def verdict_table(verdicts: Iterable[Verdict]) -> Table:
     """A table (claim | verdict | evidence) for the end of a chapter."""
     verdicts = list(verdicts)

@@ -101,6 +101,10 @@ class Outcome:
         mean = self.mean()
         return math.sqrt(math.fsum((v - mean) ** 2 for v in finite) / (len(finite) - 1))
 
+    def standard_error(self) -> float:
+        """Standard error of the mean, sd / sqrt(n), over the finite runs."""
+        return self.sd() / math.sqrt(len(self.finite)) if self.finite else math.nan
+
     def text(self, *, show_n: bool = True) -> str:
         """ "0.60 ± 0.04 (n = 5)", "0.60 ± 0.04 (n = 4; 1 of 5 diverged, step 12)"."""
         finite = self.finite

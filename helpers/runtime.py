@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import random
 
 import numpy as np
 import torch
@@ -97,20 +96,6 @@ def seeds(count: int) -> tuple[int, ...]:
         raise ValueError(f"count must be an int >= 1, got {count!r}")
     offset = _env_count(SEED_OFFSET_ENV_VAR)
     return tuple(range(offset, offset + max(count, _env_count(MIN_SEEDS_ENV_VAR))))
-
-
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and torch (all devices) and return a CPU generator seeded with
-    ``seed``.
-    """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if not 0 <= int(seed) < 2**63:
-        raise ValueError(f"seed must be in [0, 2**63), got {seed}")
-    random.seed(int(seed))
-    np.random.seed(int(seed) % 2**32)
-    torch.manual_seed(int(seed))
-    return torch.Generator().manual_seed(int(seed))
 
 
 def make_deterministic() -> None:

@@ -1,7 +1,8 @@
 """A small, explicit training loop that records what the chapters measure.
 
-It records the loss at every step and, on request, the flattened parameters (the
-trajectory). A non-finite loss stops the run and is reported as data (``diverged_at``),
+``train`` records the loss at every step and, on request, the flattened parameters (the
+trajectory); ``fit_epochs`` runs it epoch by epoch, Keras-style, and evaluates after
+each epoch. A non-finite loss stops the run and is reported as data (``diverged_at``),
 never raised.
 """
 
@@ -11,7 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -159,6 +160,83 @@ def train(
         print(file=sys.stderr)
     trajectory = np.stack(snapshots) if record_trajectory else None
     return TrainResult(np.asarray(losses, dtype=np.float64), diverged_at, trajectory)
+
+
+@dataclass
+class EpochHistory:
+    """What ``fit_epochs`` recorded, one entry per completed epoch.
+
+    ``history["train_loss"]`` is the mean minibatch loss of each epoch;
+    ``history[name]`` any metric ``evaluate`` returned. ``diverged_at`` is the global
+    step of the first NaN/inf loss, or None.
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+    diverged_at: int | None = None
+
+    def __getitem__(self, name: str) -> list[float]:
+        if name == "train_loss":
+            return self.train_loss
+        if name not in self.metrics:
+            known = ", ".join(["train_loss", *self.metrics])
+            raise KeyError(f"no metric {name!r}; recorded: {known}")
+        return self.metrics[name]
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_loss)
+
+
+def fit_epochs(
+    model: nn.Module,
+    loss_fn: LossFn,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    *,
+    num_epochs: int,
+    batch_size: int,
+    seed: int = 0,
+    evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+    history: EpochHistory | None = None,
+) -> EpochHistory:
+    """Train ``model`` for ``num_epochs`` epochs of minibatches, Keras-style.
+
+    Epoch ``e`` shuffles with seed ``1000 * seed + e`` (so a run continued with
+    ``history`` draws the shuffles it would have drawn uninterrupted); after each epoch
+    ``evaluate(model)`` returns metrics to record. Stops at the first non-finite loss.
+    """
+    num_epochs = positive_int("num_epochs", num_epochs)
+    batch_size = positive_int("batch_size", batch_size)
+    seed = positive_int("seed", seed, allow_zero=True)
+    if evaluate is not None and not callable(evaluate):
+        raise TypeError("evaluate must be a callable taking the model, or None")
+    history = EpochHistory() if history is None else history
+    if not isinstance(history, EpochHistory):
+        raise TypeError(
+            f"history must be an EpochHistory, got {type(history).__name__}"
+        )
+    steps_per_epoch = math.ceil(inputs.shape[0] / batch_size)
+    for _ in range(num_epochs):
+        epoch = history.epochs
+        run = train(
+            model,
+            loss_fn,
+            inputs,
+            targets,
+            optimizer,
+            num_epochs=1,
+            batch_size=batch_size,
+            seed=1000 * seed + epoch,
+        )
+        if run.diverged:
+            history.diverged_at = epoch * steps_per_epoch + run.diverged_at
+            break
+        history.train_loss.append(float(run.losses.mean()))
+        for name, value in (evaluate(model) if evaluate else {}).items():
+            history.metrics.setdefault(name, []).append(float(value))
+    return history
 
 
 @torch.no_grad()

@@ -215,6 +215,35 @@ def convenience_problems(
     return problems + ([f"search: {search}"] if search else [])
 
 
+def short_answer_problem(source: str) -> str | None:
+    """Why a chapter page does not open with its short answer (None: it does).
+
+    The box (class ``short-answer``) must come before the first code cell, and each
+    claim it lists needs its pasted claim and evidence, its verdict (glued Markdown,
+    bold) and a link to the section with the evidence. myst-nb pastes nothing where a
+    glue name is missing, so a missing number shows up as a missing span.
+    """
+    start = source.find('short-answer admonition"')
+    if start < 0:
+        return "no short-answer box"
+    first_cell = source.find('class="cell ')
+    if 0 <= first_cell < start:
+        return "the short answer comes after the first code cell"
+    box = source[start : source.find("</div>", start)]
+    claims = box.count("<li>")
+    counts = {
+        "verdicts": box.count("<strong>"),
+        "pasted claims and evidence": box.count('class="pasted-text"') // 2,
+        "evidence links": box.count('class="reference internal"'),
+    }
+    if claims == 0:
+        return "the short answer lists no claims"
+    missing = [f"{n} {what}" for what, n in counts.items() if n < claims]
+    if missing:
+        return f"short answer: {claims} claims but only " + ", ".join(missing)
+    return None
+
+
 def check_page(
     page: Path, root: Path, chromium: str, repository: str | None = None
 ) -> list[str]:
@@ -249,7 +278,10 @@ def check_page(
             problems.append(f"{name}: console error: {message[:200]}")
     if page.stem[:2].isdigit():  # a chapter page
         issues = convenience_problems(page, source, parse(dom), repository)
-        problems += [f"{name}: {issue}" for issue in issues]
+        answer = short_answer_problem(source)
+        problems += [
+            f"{name}: {issue}" for issue in issues + ([answer] if answer else [])
+        ]
     return problems
 
 

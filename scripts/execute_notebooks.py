@@ -16,21 +16,14 @@ import datetime as dt
 import json
 import platform
 import sys
-import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+from chapters import BOOK, ROOT, chapters, execute, machine
 from nbclient.exceptions import CellExecutionError
 
-ROOT = Path(__file__).resolve().parent.parent
-BOOK = ROOT / "book"
 STATUS_JSON = BOOK / "status.json"
 STATUS_PAGE = BOOK / "status.md"
-
-
-def chapters() -> list[Path]:
-    return sorted(BOOK.glob("[0-9][0-9]-*.ipynb"))
 
 
 def write_twin(path: Path) -> Path:
@@ -45,27 +38,15 @@ def write_twin(path: Path) -> Path:
     return twin
 
 
-def execute(path: Path, timeout: int) -> float:
-    """Execute one notebook in place; return its wall time in seconds."""
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        record_timing=False,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    start = time.perf_counter()
+def execute_in_place(path: Path, timeout: int) -> float:
+    """Execute one notebook, write it back with its twin; return its wall time (s)."""
     try:
-        client.execute()
-    except CellExecutionError:
+        notebook, elapsed = execute(path, timeout=timeout)
+    except CellExecutionError as error:
         failed = Path("/tmp") / f"{path.stem}.failed.ipynb"
-        nbformat.write(notebook, failed)
+        nbformat.write(error.notebook, failed)
         print(f"  failed; the partly executed notebook is in {failed}", file=sys.stderr)
         raise
-    elapsed = time.perf_counter() - start
-    for cell in notebook.cells:
-        cell.metadata.pop("execution", None)
     nbformat.write(notebook, path)
     write_twin(path)
     return elapsed
@@ -81,14 +62,8 @@ def environment() -> dict[str, str]:
     import torch
 
     sys.path.insert(0, str(ROOT))
-    from helpers import __version__, cpu_model, pick_device
+    from helpers import __version__
 
-    device = pick_device()
-    name = (
-        torch.cuda.get_device_name(device)
-        if device.type == "cuda"
-        else f"{cpu_model()}, {torch.get_num_threads()} threads"
-    )
     return {
         "date": dt.date.today().isoformat(),
         "python": platform.python_version(),
@@ -99,7 +74,7 @@ def environment() -> dict[str, str]:
         "jupyter-book": jupyter_book.__version__,
         "myst-nb": myst_nb.__version__,
         "helpers": __version__,
-        "device": f"{device.type}: {name}",
+        "device": machine(),
     }
 
 
@@ -159,7 +134,7 @@ def main() -> None:
         if path.suffix != ".ipynb" or not path.is_file():
             raise SystemExit(f"error: {path} is not a notebook file")
         print(f"executing {path.relative_to(ROOT)} ...", flush=True)
-        seconds = execute(path, args.timeout)
+        seconds = execute_in_place(path, args.timeout)
         print(f"  done in {seconds:.1f} s", flush=True)
         records[path.stem] = {**env, "seconds": round(seconds, 1)}
     write_status(records)

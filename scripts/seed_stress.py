@@ -20,27 +20,12 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+from chapters import ROOT, chapters, execute, glued_values
 
-ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "_build" / "seed-stress.md"
-
-
-def stored_glues(notebook: nbformat.NotebookNode) -> dict[str, str]:
-    """Glued values of the stored run, by name (their printed, rounded form)."""
-    values = {}
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                values[name] = output.get("data", {}).get(
-                    "application/papermill.record/text/plain", ""
-                )
-    return values
 
 
 def stress(
@@ -49,7 +34,6 @@ def stress(
     """Execute one chapter with other seeds; return its logged claims, its failing
     cells, seconds.
     """
-    notebook = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "claims.jsonl"
         os.environ.update(
@@ -57,16 +41,7 @@ def stress(
             SCALEBOOK_MIN_SEEDS=str(min_seeds),
             SCALEBOOK_CLAIMS_LOG=str(log),
         )
-        client = NotebookClient(
-            notebook,
-            timeout=1800,
-            kernel_name="python3",
-            allow_errors=True,
-            resources={"metadata": {"path": str(path.parent)}},
-        )
-        start = time.perf_counter()
-        client.execute()
-        elapsed = time.perf_counter() - start
+        notebook, elapsed = execute(path, allow_errors=True)
         claims = (
             [json.loads(line) for line in log.read_text().splitlines()]
             if log.exists()
@@ -111,9 +86,7 @@ def main() -> None:
         help="at least this many seeds per claim (default 5)",
     )
     args = parser.parse_args()
-    paths = [p.resolve() for p in args.notebooks] or sorted(
-        (ROOT / "book").glob("[0-9][0-9]-*.ipynb")
-    )
+    paths = [p.resolve() for p in args.notebooks] or chapters()
     seeds = (
         f"{args.offset}..{args.offset + args.min_seeds - 1} "
         "(or more where a chapter uses more)"
@@ -128,7 +101,7 @@ def main() -> None:
     for path in paths:
         print(f"stress {path.name} ...", flush=True)
         claims, errors, elapsed = stress(path, args.offset, args.min_seeds)
-        stored = stored_glues(nbformat.read(path, as_version=4))
+        stored = glued_values(nbformat.read(path, as_version=4))
         for claim in claims:
             total += 1
             failures += not claim["passed"]

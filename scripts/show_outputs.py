@@ -5,6 +5,8 @@
 import json
 import sys
 
+from chapters import GLUE_MIME
+
 for path in sys.argv[1:]:
     notebook = json.load(open(path))
     for index, cell in enumerate(notebook["cells"]):
@@ -15,7 +17,7 @@ for path in sys.argv[1:]:
                 print(f"[{index}] ERROR {output['ename']}: {output['evalue']}")
             elif "data" in output:
                 data = output["data"]
-                glued = data.get("application/papermill.record/text/plain")
+                glued = data.get(GLUE_MIME)
                 if glued is not None:
                     print(
                         f"[{index}] glue {output['metadata']['scrapbook']['name']} = "

@@ -126,3 +126,35 @@ def test_each_convenience_can_go_missing(tmp_path):
             page, html, check_html.parse(html), REPO
         )
         assert problems == [f"missing {what}"], (marker, problems)
+
+
+SHORT_ANSWER_ITEM = (
+    '<li><p><span class="pasted-text">1. claim</span>: <strong>false</strong> — '
+    '<span class="pasted-text">evidence</span> (<a class="reference internal" '
+    'href="#sec">evidence</a>)</p></li>'
+)
+
+
+def _chapter_with_answer(items: str, before: str = "", after: str = "") -> str:
+    box = f'<div class="tip short-answer admonition"><ul>{items}</ul></div>'
+    cell = '<div class="cell tag_hide-input docutils container">code</div>'
+    return f"<main>{before}{box}{after or cell}</main>"
+
+
+def test_short_answer_must_open_the_chapter_with_every_verdict():
+    assert (
+        check_html.short_answer_problem(_chapter_with_answer(SHORT_ANSWER_ITEM)) is None
+    )
+    cell = '<div class="cell docutils container">code</div>'
+    late = _chapter_with_answer(SHORT_ANSWER_ITEM, before=cell)
+    assert "after the first code cell" in check_html.short_answer_problem(late)
+    assert (
+        check_html.short_answer_problem("<main>no box</main>") == "no short-answer box"
+    )
+    unglued = SHORT_ANSWER_ITEM.replace("<strong>false</strong>", "")
+    problem = check_html.short_answer_problem(_chapter_with_answer(unglued * 2))
+    assert problem == "short answer: 2 claims but only 0 verdicts"
+    unlinked = SHORT_ANSWER_ITEM.replace('class="reference internal" ', "")
+    problem = check_html.short_answer_problem(_chapter_with_answer(unlinked))
+    assert "0 evidence links" in problem
+    assert "no claims" in check_html.short_answer_problem(_chapter_with_answer(""))

@@ -168,3 +168,33 @@ def test_check_an_outcome_over_seeds(monkeypatch):
 def test_check_refuses_bounds_that_hide_a_measurement(kwargs, word):
     with pytest.raises(ValueError, match=word):
         check("x", **kwargs)
+
+
+def test_glue_verdicts_glues_label_and_evidence_per_claim(monkeypatch):
+    import myst_nb
+
+    from helpers import glue_verdicts
+
+    glued = {}
+
+    def glue(name, value, display):
+        shown = value.data if hasattr(value, "data") else repr(value)
+        glued[name] = (shown, display)
+
+    monkeypatch.setattr(myst_nb, "glue", glue)
+    glue_verdicts(
+        [
+            decide("a", holds=True, evidence="e1"),
+            decide("b", holds=True, evidence="e2", only_when="eps = 0"),
+        ]
+    )
+    assert glued == {
+        "claim_1": ("a", False),
+        "claim_2": ("b", False),
+        "verdict_1": ("**holds**", False),
+        "evidence_1": ("e1", False),
+        "verdict_2": ("**holds only when eps = 0**", False),
+        "evidence_2": ("e2", False),
+    }
+    with pytest.raises(TypeError, match="verdicts"):
+        glue_verdicts(["holds"])

@@ -37,6 +37,7 @@ def test_summarize_uses_the_sample_sd_and_counts_divergences():
     )
     assert outcome.n == 4 and outcome.num_diverged == 1
     assert outcome.mean() == 2.0 and outcome.sd() == pytest.approx(1.0)  # ddof = 1
+    assert outcome.standard_error() == pytest.approx(1 / math.sqrt(3))  # finite runs
     assert str(outcome) == "2.0 ± 1.0 (n = 3; 1 of 4 diverged, step 12)"
     assert str(summarize([float("inf")] * 2)) == "all 2 diverged"
     assert str(summarize([0.25])) == "0.25 (n = 1)"
@@ -127,25 +128,29 @@ def _notebook_with_stored_output(path: Path, stored: str) -> None:
     nbformat.write(notebook, path)
 
 
-@pytest.mark.parametrize(
-    ("stored", "outcome"),
-    [
-        ("loss 0.60 ± 0.04 (n = 5)", "passed"),
-        ("loss 0.63 ± 0.05 (n = 5)", "passed"),  # edited within its uncertainty
-        ("loss 0.75 ± 0.04 (n = 5)", "failed"),  # edited beyond it
-        ("loss 0.60 ± 0.04 (n = 6)", "failed"),
-        ("lose 0.60 ± 0.04 (n = 5)", "failed"),
-    ],
-)
-def test_nbval_compares_stored_outcomes_within_their_uncertainty(
-    pytester, stored, outcome
-):
-    """The repository's conftest.py plugin, run by nbval on a notebook with an edited
-    output.
+EDITED_OUTPUTS = [  # stored output, and what nbval must make of it
+    ("loss 0.60 ± 0.04 (n = 5)", "PASSED"),
+    ("loss 0.63 ± 0.05 (n = 5)", "PASSED"),  # edited within its uncertainty
+    ("loss 0.75 ± 0.04 (n = 5)", "FAILED"),  # edited beyond it
+    ("loss 0.60 ± 0.04 (n = 6)", "FAILED"),  # another seed count
+    ("lose 0.60 ± 0.04 (n = 5)", "FAILED"),  # other text
+]
+
+
+def test_nbval_compares_stored_outcomes_within_their_uncertainty(pytester):
+    """The repository's conftest.py plugin, run by nbval on notebooks whose stored
+    output was edited (one pytest run, one notebook per case).
     """
     pytester.makeconftest((ROOT / "conftest.py").read_text())
-    _notebook_with_stored_output(pytester.path / "edited.ipynb", stored)
+    for i, (stored, _) in enumerate(EDITED_OUTPUTS):
+        _notebook_with_stored_output(pytester.path / f"edited_{i}.ipynb", stored)
     result = pytester.runpytest_subprocess(
-        "--nbval", "--nbval-current-env", "-p", "no:randomly", "edited.ipynb"
+        "--nbval", "--nbval-current-env", "-p", "no:randomly", "-v"
     )
-    result.assert_outcomes(**{outcome: 1})
+    result.stdout.fnmatch_lines_random(
+        [
+            f"edited_{i}*Cell 0 {outcome}*"
+            for i, (_, outcome) in enumerate(EDITED_OUTPUTS)
+        ]
+    )
+    result.assert_outcomes(passed=2, failed=3)

@@ -1,8 +1,7 @@
-import numpy as np
 import pytest
 import torch
 
-from helpers import environment_report, pick_device, seed_everything, seeds
+from helpers import environment_report, pick_device, seeds
 from helpers.runtime import DEVICE_ENV_VAR, MIN_SEEDS_ENV_VAR, SEED_OFFSET_ENV_VAR
 
 
@@ -79,24 +78,6 @@ def test_pick_device_rejects_non_string():
 def test_pick_device_cuda_unavailable_is_a_clear_error():
     with pytest.raises(ValueError, match="CUDA is not available"):
         pick_device("cuda")
-
-
-def test_seed_everything_repeats_random_streams():
-    seed_everything(7)
-    a = (torch.rand(3), np.random.rand(3))
-    gen = seed_everything(7)
-    b = (torch.rand(3), np.random.rand(3))
-    assert torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1])
-    assert isinstance(gen, torch.Generator)
-
-
-@pytest.mark.parametrize(
-    "bad, err",
-    [(1.5, TypeError), ("3", TypeError), (True, TypeError), (-1, ValueError)],
-)
-def test_seed_everything_rejects_bad_seed(bad, err):
-    with pytest.raises(err, match="seed"):
-        seed_everything(bad)
 
 
 def test_environment_report_names_versions_and_device():

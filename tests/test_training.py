@@ -3,6 +3,7 @@ import pytest
 import torch
 from torch import nn
 
+import helpers
 from helpers import evaluate, flat_parameters, mlp, train
 
 
@@ -172,3 +173,109 @@ def test_evaluate_and_flat_parameters_reject_bad_input():
         evaluate(model, nn.functional.mse_loss, x[:0], y[:0])
     with pytest.raises(TypeError, match="model"):
         flat_parameters("not a model")
+
+
+def _classification(seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(100, 4, generator=gen)
+    return x, (x[:, 0] > 0).long()
+
+
+def test_fit_epochs_records_per_epoch_and_continues_as_if_uninterrupted():
+    x, labels = _classification()
+
+    def metrics(m):
+        return {"acc": float((m(x).argmax(1) == labels).float().mean())}
+
+    def fresh():
+        model = helpers.mlp([4, 8, 2], seed=0)
+        return model, torch.optim.SGD(model.parameters(), lr=0.1)
+
+    model, opt = fresh()
+    whole = helpers.fit_epochs(
+        model,
+        nn.functional.cross_entropy,
+        x,
+        labels,
+        opt,
+        num_epochs=4,
+        batch_size=16,
+        seed=3,
+        evaluate=metrics,
+    )
+    assert whole.epochs == 4 and len(whole["acc"]) == 4 and whole.diverged_at is None
+    assert whole["train_loss"][-1] < whole["train_loss"][0]
+    model, opt = fresh()
+    part = helpers.fit_epochs(
+        model,
+        nn.functional.cross_entropy,
+        x,
+        labels,
+        opt,
+        num_epochs=2,
+        batch_size=16,
+        seed=3,
+        evaluate=metrics,
+    )
+    part = helpers.fit_epochs(
+        model,
+        nn.functional.cross_entropy,
+        x,
+        labels,
+        opt,
+        num_epochs=2,
+        batch_size=16,
+        seed=3,
+        evaluate=metrics,
+        history=part,
+    )
+    assert part.train_loss == whole.train_loss and part["acc"] == whole["acc"]
+    with pytest.raises(KeyError, match="recorded: train_loss, acc"):
+        whole["loss"]
+
+
+def test_fit_epochs_reports_the_global_step_of_a_divergence():
+    x, labels = _classification()
+    model = helpers.mlp([4, 8, 2], seed=0)
+    calls = []
+
+    def loss(out, target):  # finite for 10 steps (one epoch of 7 and 3 more), then NaN
+        calls.append(1)
+        value = nn.functional.cross_entropy(out, target)
+        return value if len(calls) <= 10 else value * float("nan")
+
+    history = helpers.fit_epochs(
+        model,
+        loss,
+        x,
+        labels,
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        num_epochs=3,
+        batch_size=16,
+    )
+    assert history.epochs == 1 and history.diverged_at == 10
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"num_epochs": 0}, ValueError, "num_epochs"),
+        ({"batch_size": 2.5}, TypeError, "batch_size"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"evaluate": 3}, TypeError, "evaluate"),
+        ({"history": {}}, TypeError, "EpochHistory"),
+    ],
+)
+def test_fit_epochs_rejects_bad_arguments(kwargs, error, words):
+    x, labels = _classification()
+    model = helpers.mlp([4, 8, 2], seed=0)
+    arguments = {"num_epochs": 1, "batch_size": 16} | kwargs
+    with pytest.raises(error, match=words):
+        helpers.fit_epochs(
+            model,
+            nn.functional.cross_entropy,
+            x,
+            labels,
+            torch.optim.SGD(model.parameters(), lr=0.1),
+            **arguments,
+        )
