@@ -46,6 +46,7 @@ from .runtime import (
     pick_device,
     seeds,
 )
+from .sweeps import Sweep, over_seeds
 from .symbolic import Identity, prove_identity
 from .synthetic import MultiTaskData, multitask_problem, regression_problem
 from .tables import Table
@@ -78,6 +79,7 @@ __all__ = [
     "PALETTE",
     "Scale",
     "Setting",
+    "Sweep",
     "Table",
     "TrainResult",
     "Verdict",
@@ -101,6 +103,7 @@ __all__ = [
     "mlp",
     "multitask_problem",
     "nudge_parameters_",
+    "over_seeds",
     "pick_device",
     "prove_identity",
     "regression_problem",

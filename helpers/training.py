@@ -48,13 +48,17 @@ class TrainResult:
         return float(self.losses[-1]) if len(self.losses) else float("nan")
 
 
-def flat_parameters(model: nn.Module) -> np.ndarray:
-    """All parameters of ``model`` concatenated into one float64 vector."""
+def flat_parameters(model: nn.Module, *, grad: bool = False) -> np.ndarray:
+    """All parameters of ``model`` (or, with ``grad``, their gradients) concatenated
+    into one float64 vector."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return torch.cat(
-        [p.detach().reshape(-1).double().cpu() for p in model.parameters()]
-    ).numpy()
+    tensors = list(model.parameters())
+    if grad:
+        if any(p.grad is None for p in tensors):
+            raise ValueError("grad=True needs every parameter's .grad (call backward)")
+        tensors = [p.grad for p in tensors]
+    return torch.cat([t.detach().reshape(-1).double().cpu() for t in tensors]).numpy()
 
 
 def _progress_enabled(progress: bool | None) -> bool:

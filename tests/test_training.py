@@ -173,6 +173,16 @@ def test_evaluate_and_flat_parameters_reject_bad_input():
         evaluate(model, nn.functional.mse_loss, x[:0], y[:0])
     with pytest.raises(TypeError, match="model"):
         flat_parameters("not a model")
+    with pytest.raises(ValueError, match="backward"):
+        flat_parameters(model, grad=True)
+
+
+def test_flat_parameters_can_return_the_gradients():
+    x, y = _problem()
+    model = mlp([3, 1])
+    nn.functional.mse_loss(model(x), y).backward()
+    expected = torch.cat([model[0].weight.grad.flatten(), model[0].bias.grad])
+    assert np.array_equal(flat_parameters(model, grad=True), expected.double().numpy())
 
 
 def _classification(seed: int = 0):
