@@ -17,6 +17,8 @@ full-page screenshots at laptop and phone widths, to look at.
 from __future__ import annotations
 
 import argparse
+import html
+import json
 import re
 import shutil
 import subprocess
@@ -129,6 +131,56 @@ def screenshot(page: Path, chromium: str, target: Path, width: int) -> None:
             timeout=120,
             check=True,
         )
+
+
+# Opens a page in an iframe of the given width and lists the code and output blocks
+# whose text is wider than their box (they would scroll sideways): the layout only a
+# browser knows. Needs --allow-file-access-from-files to read the framed file page.
+LAYOUT_PROBE = """<!doctype html><html><body>
+<iframe id="page" src="{src}" width="{width}" height="900"></iframe>
+<script>
+document.getElementById("page").addEventListener("load", () => {{
+  setTimeout(() => {{
+    const doc = document.getElementById("page").contentDocument;
+    const blocks = [...doc.querySelectorAll("div.cell_input pre, div.cell_output pre")];
+    const wide = blocks.filter(p => p.scrollWidth > p.clientWidth + 1)
+      .map(p => p.textContent.split("\\n").find(l => l.trim()).trim().slice(0, 60));
+    const out = document.createElement("pre");
+    out.id = "layout";
+    out.textContent = JSON.stringify({{blocks: blocks.length, wide}});
+    document.body.appendChild(out);
+  }}, 500);
+}});
+</script></body></html>"""
+LAYOUT_RESULT = re.compile(r'<pre id="layout">(?P<json>.*?)</pre>', re.S)
+
+
+def wide_blocks(page: Path, chromium: str, width: int = WIDTHS["laptop"]) -> list[str]:
+    """First lines of the code and output blocks of ``page`` that scroll sideways at
+    ``width`` pixels."""
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / "probe.html"
+        probe.write_text(LAYOUT_PROBE.format(src=page.as_uri(), width=width))
+        done = subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={tmp}/profile",
+                "--allow-file-access-from-files",
+                "--dump-dom",
+                probe.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    found = LAYOUT_RESULT.search(done.stdout)
+    if not found:
+        return ["(the layout probe did not run: no result in the DOM)"]
+    result = json.loads(html.unescape(found.group("json")))
+    if result["blocks"] == 0:
+        return ["(the layout probe found no code blocks: page not loaded?)"]
+    return result["wide"]
 
 
 def image_problem(path: Path) -> str | None:

@@ -2,11 +2,16 @@
 parsing.
 """
 
+import shutil
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 import check_html  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def test_links_and_anchors(tmp_path):
@@ -158,3 +163,20 @@ def test_short_answer_must_open_the_chapter_with_every_verdict():
     problem = check_html.short_answer_problem(_chapter_with_answer(unlinked))
     assert "0 evidence links" in problem
     assert "no claims" in check_html.short_answer_problem(_chapter_with_answer(""))
+
+
+def _page_with_block(tmp_path: Path, line: str, box: str) -> Path:
+    page = tmp_path / f"{box}.html"
+    page.write_text(
+        f'<html><body><div style="width: 400px"><div class="{box}">'
+        f"<pre>short\n{line}</pre></div></div></body></html>"
+    )
+    return page
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="the layout probe needs Chromium")
+def test_layout_probe_finds_blocks_that_scroll_sideways(tmp_path):
+    wide = _page_with_block(tmp_path, "x = 1  # " + "y" * 200, "cell_input")
+    assert check_html.wide_blocks(wide, CHROMIUM, width=600) == ["short"]
+    narrow = _page_with_block(tmp_path, "x = 1", "cell_output")
+    assert check_html.wide_blocks(narrow, CHROMIUM, width=600) == []
