@@ -145,22 +145,39 @@ document.getElementById("page").addEventListener("load", () => {{
     const blocks = [...doc.querySelectorAll("div.cell_input pre, div.cell_output pre")];
     const wide = blocks.filter(p => p.scrollWidth > p.clientWidth + 1)
       .map(p => p.textContent.split("\\n").find(l => l.trim()).trim().slice(0, 60));
+    const rules = [...doc.styleSheets].flatMap(sheet => {{
+      try {{ return [...sheet.cssRules]; }} catch (error) {{ return []; }}
+    }});
+    const printRules = rules
+      .filter(r => r.media && [...r.media].includes("print"))
+      .flatMap(r => [...r.cssRules]);
+    const shownInPrint = [{print_hidden}].filter(selector => {{
+      const element = doc.querySelector(selector);
+      return element && !printRules.some(r => r.style && r.style.display === "none"
+        && r.selectorText && element.matches(r.selectorText));
+    }});
     const out = document.createElement("pre");
     out.id = "layout";
-    out.textContent = JSON.stringify({{blocks: blocks.length, wide}});
+    out.textContent = JSON.stringify({{blocks: blocks.length, wide, shownInPrint}});
     document.body.appendChild(out);
   }}, 500);
 }});
 </script></body></html>"""
+#: what printing a page must leave out (the theme's header and sidebars)
+PRINT_HIDDEN = (".bd-header", ".bd-sidebar-primary", ".bd-sidebar-secondary")
 LAYOUT_RESULT = re.compile(r'<pre id="layout">(?P<json>.*?)</pre>', re.S)
 
 
-def wide_blocks(page: Path, chromium: str, width: int = WIDTHS["laptop"]) -> list[str]:
-    """First lines of the code and output blocks of ``page`` that scroll sideways at
-    ``width`` pixels."""
+def layout(page: Path, chromium: str, width: int = WIDTHS["laptop"]) -> dict:
+    """What only a browser knows about ``page`` at ``width`` pixels: ``wide``, the first
+    lines of code and output blocks that scroll sideways; ``shownInPrint``, the
+    selectors of ``PRINT_HIDDEN`` present on the page that no print rule hides."""
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / "probe.html"
-        probe.write_text(LAYOUT_PROBE.format(src=page.as_uri(), width=width))
+        selectors = ", ".join(json.dumps(selector) for selector in PRINT_HIDDEN)
+        probe.write_text(
+            LAYOUT_PROBE.format(src=page.as_uri(), width=width, print_hidden=selectors)
+        )
         done = subprocess.run(
             [
                 chromium,
@@ -176,11 +193,20 @@ def wide_blocks(page: Path, chromium: str, width: int = WIDTHS["laptop"]) -> lis
         )
     found = LAYOUT_RESULT.search(done.stdout)
     if not found:
-        return ["(the layout probe did not run: no result in the DOM)"]
-    result = json.loads(html.unescape(found.group("json")))
+        raise RuntimeError(f"the layout probe did not run on {page}: no result")
+    return json.loads(html.unescape(found.group("json")))
+
+
+def layout_problems(page: Path, chromium: str) -> list[str]:
+    """A chapter page's layout problems at laptop width (empty: none)."""
+    result = layout(page, chromium)
     if result["blocks"] == 0:
-        return ["(the layout probe found no code blocks: page not loaded?)"]
-    return result["wide"]
+        return ["the layout probe found no code blocks (page not loaded?)"]
+    width = WIDTHS["laptop"]
+    return [f"scrolls sideways at {width} px: {line!r}" for line in result["wide"]] + [
+        f"printing shows {selector} (no print rule hides it)"
+        for selector in result["shownInPrint"]
+    ]
 
 
 def image_problem(path: Path) -> str | None:
@@ -331,9 +357,8 @@ def check_page(
     if page.stem[:2].isdigit():  # a chapter page
         issues = convenience_problems(page, source, parse(dom), repository)
         answer = short_answer_problem(source)
-        problems += [
-            f"{name}: {issue}" for issue in issues + ([answer] if answer else [])
-        ]
+        issues += ([answer] if answer else []) + layout_problems(page, chromium)
+        problems += [f"{name}: {issue}" for issue in issues]
     return problems
 
 

@@ -165,18 +165,31 @@ def test_short_answer_must_open_the_chapter_with_every_verdict():
     assert "no claims" in check_html.short_answer_problem(_chapter_with_answer(""))
 
 
-def _page_with_block(tmp_path: Path, line: str, box: str) -> Path:
+def _page_with_block(tmp_path: Path, line: str, box: str, style: str = "") -> Path:
     page = tmp_path / f"{box}.html"
     page.write_text(
-        f'<html><body><div style="width: 400px"><div class="{box}">'
+        f"<html><head><style>{style}</style></head><body>"
+        '<div class="bd-sidebar-primary">navigation</div>'
+        f'<div style="width: 400px"><div class="{box}">'
         f"<pre>short\n{line}</pre></div></div></body></html>"
     )
     return page
 
 
+PRINT_CSS = "@media print { .bd-sidebar-primary { display: none; } }"
+
+
 @pytest.mark.skipif(not CHROMIUM, reason="the layout probe needs Chromium")
-def test_layout_probe_finds_blocks_that_scroll_sideways(tmp_path):
-    wide = _page_with_block(tmp_path, "x = 1  # " + "y" * 200, "cell_input")
-    assert check_html.wide_blocks(wide, CHROMIUM, width=600) == ["short"]
-    narrow = _page_with_block(tmp_path, "x = 1", "cell_output")
-    assert check_html.wide_blocks(narrow, CHROMIUM, width=600) == []
+def test_layout_probe_finds_wide_blocks_and_what_printing_shows(tmp_path):
+    wide = _page_with_block(tmp_path, "x = 1  # " + "y" * 200, "cell_input", PRINT_CSS)
+    assert check_html.layout_problems(wide, CHROMIUM) == [
+        "scrolls sideways at 1280 px: 'short'"
+    ]
+    unprinted = tmp_path / "unprinted"
+    unprinted.mkdir()
+    narrow = _page_with_block(unprinted, "x = 1", "cell_output")  # no print rule
+    assert check_html.layout_problems(narrow, CHROMIUM) == [
+        "printing shows .bd-sidebar-primary (no print rule hides it)"
+    ]
+    fine = _page_with_block(tmp_path, "x = 1", "cell_output", PRINT_CSS)
+    assert check_html.layout_problems(fine, CHROMIUM) == []
