@@ -193,52 +193,31 @@ def _classification(seed: int = 0):
 
 def test_fit_epochs_records_per_epoch_and_continues_as_if_uninterrupted():
     x, labels = _classification()
+    model = helpers.mlp([4, 8, 2], seed=0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 
-    def metrics(m):
-        return {"acc": float((m(x).argmax(1) == labels).float().mean())}
+    def fit(num_epochs: int, **kwargs) -> helpers.EpochHistory:
+        return helpers.fit_epochs(
+            model,
+            nn.functional.cross_entropy,
+            x,
+            labels,
+            optimizer,
+            num_epochs=num_epochs,
+            batch_size=16,
+            seed=3,
+            evaluate=lambda m: {
+                "acc": float((m(x).argmax(1) == labels).float().mean())
+            },
+            **kwargs,
+        )
 
-    def fresh():
-        model = helpers.mlp([4, 8, 2], seed=0)
-        return model, torch.optim.SGD(model.parameters(), lr=0.1)
-
-    model, opt = fresh()
-    whole = helpers.fit_epochs(
-        model,
-        nn.functional.cross_entropy,
-        x,
-        labels,
-        opt,
-        num_epochs=4,
-        batch_size=16,
-        seed=3,
-        evaluate=metrics,
-    )
+    whole = fit(4)
     assert whole.epochs == 4 and len(whole["acc"]) == 4 and whole.diverged_at is None
     assert whole["train_loss"][-1] < whole["train_loss"][0]
-    model, opt = fresh()
-    part = helpers.fit_epochs(
-        model,
-        nn.functional.cross_entropy,
-        x,
-        labels,
-        opt,
-        num_epochs=2,
-        batch_size=16,
-        seed=3,
-        evaluate=metrics,
-    )
-    part = helpers.fit_epochs(
-        model,
-        nn.functional.cross_entropy,
-        x,
-        labels,
-        opt,
-        num_epochs=2,
-        batch_size=16,
-        seed=3,
-        evaluate=metrics,
-        history=part,
-    )
+    model = helpers.mlp([4, 8, 2], seed=0)  # the same start again, in two halves
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    part = fit(2, history=fit(2))
     assert part.train_loss == whole.train_loss and part["acc"] == whole["acc"]
     with pytest.raises(KeyError, match="recorded: train_loss, acc"):
         whole["loss"]
