@@ -26,6 +26,7 @@ from .compare import (
     shown_distance,
     trajectory_distance,
 )
+from .curvature import sharpness
 from .data import CLASS_NAMES, DatasetError, FashionMNIST, load_fashion_mnist
 from .equivalence import (
     NO_EPS,
@@ -111,6 +112,7 @@ __all__ = [
     "run_distance",
     "shown_distance",
     "seeds",
+    "sharpness",
     "start_chapter",
     "summarize",
     "train",

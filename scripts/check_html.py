@@ -116,21 +116,63 @@ def open_in_chromium(page: Path, chromium: str) -> tuple[str, list[str]]:
     return done.stdout, messages
 
 
-def screenshot(page: Path, chromium: str, target: Path, width: int) -> None:
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                chromium,
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile}",
-                f"--screenshot={target}",
-                f"--window-size={width},16000",
-                page.as_uri(),
-            ],
-            capture_output=True,
-            timeout=120,
-            check=True,
-        )
+# A page taller than one screenshot is shot in slices: the page framed at its full
+# height and shifted up by one slice per shot (Chromium's window is at most 16000 px).
+SLICE = 16000
+FRAMED = """<!doctype html><html><body style="margin:0;overflow:hidden">
+<iframe src="{src}" width="{width}" height="{height}"
+ style="border:0;position:absolute;left:0;top:-{offset}px"></iframe></body></html>"""
+
+
+def screenshot(
+    page: Path, chromium: str, target: Path, width: int, slices: int = 6
+) -> list[Path]:
+    """Saves the page as slices target-1.png, target-2.png, ... of SLICE pixels each,
+    up to `slices` of them, and returns the paths of those that are not blank.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for index in range(slices):
+        shot = target.with_name(f"{target.stem}-{index + 1}.png")
+        with tempfile.TemporaryDirectory() as profile:
+            frame = Path(profile) / "frame.html"
+            frame.write_text(
+                FRAMED.format(
+                    src=page.as_uri(),
+                    width=width,
+                    height=SLICE * slices,
+                    offset=SLICE * index,
+                )
+            )
+            subprocess.run(
+                [
+                    chromium,
+                    *CHROMIUM_FLAGS,
+                    f"--user-data-dir={profile}",
+                    f"--screenshot={shot}",
+                    f"--window-size={width},{SLICE}",
+                    frame.as_uri(),
+                ],
+                capture_output=True,
+                timeout=120,
+                check=True,
+            )
+        if blank(shot):
+            shot.unlink()
+            break
+        saved.append(shot)
+    return saved
+
+
+def blank(png: Path) -> bool:
+    """Whether a screenshot is past the end of the page: nothing darker than the
+    light grey of the sidebar's border.
+    """
+    from PIL import Image
+
+    with Image.open(png) as image:
+        darkest, _ = image.convert("L").getextrema()
+    return darkest > 200
 
 
 # Opens a page in an iframe of the given width and lists the code and output blocks
@@ -398,7 +440,6 @@ def main() -> None:
         print(f"{'ok ' if not found else 'BAD'} {page.relative_to(root)}")
         problems += found
         if args.screenshots:
-            args.screenshots.mkdir(parents=True, exist_ok=True)
             for label, width in WIDTHS.items():
                 screenshot(
                     page, chromium, args.screenshots / f"{page.stem}-{label}.png", width
