@@ -105,6 +105,11 @@ class Outcome:
         """Standard error of the mean, sd / sqrt(n), over the finite runs."""
         return self.sd() / math.sqrt(len(self.finite)) if self.finite else math.nan
 
+    def standard_errors_from(self, reference: float) -> float:
+        """How many standard errors the mean lies above ``reference`` (negative: below);
+        a paired difference counts as real when this exceeds about 4 in size."""
+        return (self.mean() - float(reference)) / self.standard_error()
+
     def text(self, *, show_n: bool = True) -> str:
         """ "0.60 ± 0.04 (n = 5)", "0.60 ± 0.04 (n = 4; 1 of 5 diverged, step 12)"."""
         finite = self.finite

@@ -154,3 +154,9 @@ def test_nbval_compares_stored_outcomes_within_their_uncertainty(pytester):
         ]
     )
     result.assert_outcomes(passed=2, failed=3)
+
+
+def test_standard_errors_from_a_reference():
+    outcome = summarize([1.0, 2.0, 3.0])  # mean 2, sd 1, standard error 1/sqrt(3)
+    assert outcome.standard_errors_from(1.0) == pytest.approx(3**0.5)
+    assert outcome.standard_errors_from(3.0) == pytest.approx(-(3**0.5))
