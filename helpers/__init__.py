@@ -27,7 +27,13 @@ from .compare import (
     trajectory_distance,
 )
 from .curvature import sharpness
-from .data import CLASS_NAMES, DatasetError, FashionMNIST, load_fashion_mnist
+from .data import (
+    CLASS_NAMES,
+    DatasetError,
+    FashionMNIST,
+    fashion_mnist_subset,
+    load_fashion_mnist,
+)
 from .equivalence import (
     NO_EPS,
     NO_EQUIVALENT,
@@ -36,6 +42,7 @@ from .equivalence import (
     OptimizerSpec,
     Setting,
 )
+from .gradient_noise import GradientNoise, gradient_noise
 from .models import INITS, Scale, init_weights_, mlp
 from .optim import KerasAdam
 from .outcomes import Outcome, format_mean_sd, summarize
@@ -67,6 +74,7 @@ __all__ = [
     "EpochHistory",
     "EquivalenceStudy",
     "FashionMNIST",
+    "GradientNoise",
     "INITS",
     "Identity",
     "KerasAdam",
@@ -93,8 +101,10 @@ __all__ = [
     "evaluate",
     "fit_epochs",
     "flat_parameters",
+    "fashion_mnist_subset",
     "format_mean_sd",
     "glue_outcome",
+    "gradient_noise",
     "glue_text",
     "glue_value",
     "glue_verdicts",

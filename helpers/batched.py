@@ -10,17 +10,19 @@ optimizers that mix entries of a tensor (Adafactor, LBFGS) would couple the mode
 are refused. Clipping by global norm is applied per model, with the formula of
 ``torch.nn.utils.clip_grad_norm_``.
 
-Full-batch training only: every step sees all samples, as the chapters' exact-map
-experiments do. Buffers are stacked and passed along, but buffers updated in place
-(BatchNorm's running statistics) are not supported under ``vmap``: use LayerNorm, or
-BatchNorm with ``track_running_stats=False``.
+Every step sees all samples (full batch, as the chapters' exact-map experiments do),
+or, with ``batch_size``, each model its own minibatch: the samples are reshuffled for
+every model at the start of every epoch and taken in consecutive slices (an incomplete
+last slice is dropped). Buffers are stacked and passed along, but buffers updated in
+place (BatchNorm's running statistics) are not supported under ``vmap``: use LayerNorm,
+or BatchNorm with ``track_running_stats=False``.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -55,12 +57,17 @@ class BatchedResult:
         a model diverged.
     grad_norms : (num_models, steps) gradient norm before clipping (None unless
         clipping).
+    evaluations : per name in ``evaluate_on``, (num_models, snapshots) loss on that
+        data at steps 0, k, 2k, ... (``record_every``), NaN after a model diverged.
+    evaluated_at : the steps of those snapshots.
     """
 
     losses: np.ndarray
     diverged_at: list[int | None]
     trajectory: np.ndarray | None = None
     grad_norms: np.ndarray | None = None
+    evaluations: dict[str, np.ndarray] = field(default_factory=dict)
+    evaluated_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
     @property
     def final_losses(self) -> np.ndarray:
@@ -146,6 +153,10 @@ def train_batched(
     clip_guard: float = 1e-6,
     record_trajectory: bool = False,
     record_every: int = 1,
+    batch_size: int | None = None,
+    sample_seed: int = 0,
+    lr_scales: torch.Tensor | None = None,
+    evaluate_on: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None,
 ) -> tuple[BatchedResult, list[nn.Module]]:
     """Train ``models`` (same architecture) side by side, full batch, for ``num_steps``
     steps.
@@ -156,8 +167,15 @@ def train_batched(
     ``inputs``/``targets`` are shared by all models, or, with ``per_model_data=True``,
     have a leading model axis. Model ``i``'s loss is multiplied by ``loss_scales[i]``
     when given. ``max_grad_norm`` clips each model's gradient by its global norm
-    (``clip_per_model_`` with ``clip_guard``). Returns the history and the trained
-    models (copies).
+    (``clip_per_model_`` with ``clip_guard``).
+
+    ``batch_size`` gives each model its own minibatches (drawn with ``sample_seed``;
+    the losses recorded are then minibatch losses). ``lr_scales[i]`` multiplies model
+    ``i``'s update: the step is taken, then scaled, which for optimizers whose update is
+    the learning rate times a direction (all element-wise ones, weight decay included)
+    is learning rate × ``lr_scales[i]`` up to rounding. ``evaluate_on`` maps names to
+    ``(inputs, targets)`` on which every model's loss is recorded, without gradients,
+    every ``record_every`` steps. Returns the history and the trained models (copies).
     """
     if (
         isinstance(models, nn.Module)
@@ -200,11 +218,22 @@ def train_batched(
     if max_grad_norm is not None:
         max_grad_norm = positive_float("max_grad_norm", max_grad_norm)
     clip_guard = positive_float("clip_guard", clip_guard, allow_zero=True)
+    num_samples = inputs.shape[sample_axis]
+    if batch_size is not None:
+        batch_size = positive_int("batch_size", batch_size)
+        if batch_size > num_samples:
+            raise ValueError(
+                f"batch_size must be at most the number of samples ({num_samples}), "
+                f"got {batch_size}"
+            )
+    sample_seed = positive_int("sample_seed", sample_seed, allow_zero=True)
+    evaluate_on = _check_evaluations(evaluate_on)
 
     params, buffers = stack_module_state(list(models))
     names = [n for n, _ in models[0].named_parameters()]
     reference = params[names[0]]
     loss_scales = _per_model("loss_scales", loss_scales, num_models, reference)
+    lr_scales = _per_model("lr_scales", lr_scales, num_models, reference)
     optimizer = make_optimizer(params)
     if not isinstance(optimizer, ELEMENTWISE_OPTIMIZERS):
         accepted = ", ".join(o.__name__ for o in ELEMENTWISE_OPTIMIZERS)
@@ -222,8 +251,23 @@ def train_batched(
     ) -> torch.Tensor:
         return loss_fn(functional_call(template, (p, b), (x,)), y)
 
-    data_axis = 0 if per_model_data else None
+    data_axis = 0 if per_model_data or batch_size is not None else None
     batched_loss = torch.vmap(model_loss, in_dims=(0, 0, data_axis, data_axis))
+    shared_loss = torch.vmap(model_loss, in_dims=(0, 0, None, None))
+    batches = (
+        _minibatches(inputs, targets, num_models, batch_size, sample_seed, sample_axis)
+        if batch_size is not None
+        else None
+    )
+    evaluations: dict[str, list[np.ndarray]] = {name: [] for name in evaluate_on}
+    evaluated_at: list[int] = []
+
+    def evaluate(step: int) -> None:
+        with torch.no_grad():
+            for name, (x, y) in evaluate_on.items():
+                values = shared_loss(params, buffers, x, y)
+                evaluations[name].append(values.detach().double().cpu().numpy())
+        evaluated_at.append(step)
 
     losses = np.full((num_models, num_steps), np.nan)
     diverged_at: list[int | None] = [None] * num_models
@@ -231,9 +275,12 @@ def train_batched(
     grad_norms = (
         np.full((num_models, num_steps), np.nan) if max_grad_norm is not None else None
     )
+    if evaluate_on:
+        evaluate(0)
     for step in range(num_steps):
         optimizer.zero_grad(set_to_none=True)
-        per_model = batched_loss(params, buffers, inputs, targets)
+        x, y = next(batches) if batches is not None else (inputs, targets)
+        per_model = batched_loss(params, buffers, x, y)
         if loss_scales is not None:
             per_model = per_model * loss_scales
         values = per_model.detach().double().cpu().numpy()
@@ -252,16 +299,89 @@ def train_batched(
                 [params[n].grad for n in names], max_grad_norm, clip_guard
             )
             grad_norms[:, step] = norms.detach().double().cpu().numpy()
-        optimizer.step()
+        if lr_scales is None:
+            optimizer.step()
+        else:
+            before = {n: params[n].detach().clone() for n in names}
+            optimizer.step()
+            with torch.no_grad():
+                for n in names:
+                    scale = lr_scales.reshape(-1, *([1] * (params[n].ndim - 1)))
+                    params[n].copy_(before[n] + scale * (params[n] - before[n]))
         if record_trajectory and (step + 1) % record_every == 0:
             snapshots.append(_flat(params, names, num_models))
+        if evaluate_on and (step + 1) % record_every == 0:
+            evaluate(step + 1)
     trajectory = np.stack(snapshots, axis=1) if record_trajectory else None
     if trajectory is not None:
         for i, d in enumerate(diverged_at):
             if d is not None:
                 trajectory[i, d // record_every + 1 :] = np.nan
+    recorded = {name: np.stack(v, axis=1) for name, v in evaluations.items()}
+    for values in recorded.values():
+        for i, d in enumerate(diverged_at):
+            if d is not None:
+                values[i, d // record_every + 1 :] = np.nan
     trained = [_unstack(template, params, buffers, i) for i in range(num_models)]
-    return BatchedResult(losses, diverged_at, trajectory, grad_norms), trained
+    result = BatchedResult(
+        losses,
+        diverged_at,
+        trajectory,
+        grad_norms,
+        recorded,
+        np.asarray(evaluated_at, dtype=int),
+    )
+    return result, trained
+
+
+def _check_evaluations(
+    evaluate_on: dict[str, tuple[torch.Tensor, torch.Tensor]] | None,
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    if evaluate_on is None:
+        return {}
+    if not isinstance(evaluate_on, dict):
+        raise TypeError(
+            "evaluate_on must be a dict mapping names to (inputs, targets), got "
+            f"{type(evaluate_on).__name__}"
+        )
+    for name, pair in evaluate_on.items():
+        if not (
+            isinstance(name, str)
+            and isinstance(pair, tuple)
+            and len(pair) == 2
+            and all(isinstance(t, torch.Tensor) for t in pair)
+        ):
+            raise TypeError(
+                "evaluate_on must map str names to (inputs, targets) tensor pairs, "
+                f"got {name!r}: {type(pair).__name__}"
+            )
+    return evaluate_on
+
+
+def _minibatches(
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    num_models: int,
+    batch_size: int,
+    seed: int,
+    sample_axis: int,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Endless (num_models, batch_size, ...) minibatches: each model reshuffles the
+    samples every epoch and takes consecutive slices (the last incomplete one dropped).
+    """
+    generator = torch.Generator().manual_seed(seed)
+    num_samples = inputs.shape[sample_axis]
+    rows = torch.arange(num_models).unsqueeze(1)
+    while True:
+        order = torch.argsort(torch.rand(num_models, num_samples, generator=generator))
+        order = order.to(inputs.device)
+        for start in range(0, num_samples - batch_size + 1, batch_size):
+            index = order[:, start : start + batch_size]
+            if sample_axis == 0:
+                yield inputs[index], targets[index]
+            else:
+                r = rows.to(inputs.device)
+                yield inputs[r, index], targets[r, index]
 
 
 def _unstack(

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._checks import one_of
+from ._checks import one_of, positive_int
 
 DATA_DIR_ENV_VAR = "FASHION_MNIST_DIR"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -283,6 +283,39 @@ def load_fashion_mnist(
         torch.from_numpy(labels.astype(np.int64)),
         path.parent,
     )
+
+
+def fashion_mnist_subset(
+    split: str,
+    size: int,
+    *,
+    pool: int = 1,
+    seed: int = 0,
+    root: str | os.PathLike | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``size`` images of one split, drawn at random without replacement (``seed``), as
+    float32 inputs in [0, 1] (pixels / 255), average-pooled over ``pool`` × ``pool``
+    blocks and flattened, and their int64 labels.
+
+    ``pool=2`` gives 14 × 14 = 196 inputs: the small problem the Part II chapters sweep
+    hundreds of times on two CPU cores.
+    """
+    size = positive_int("size", size)
+    pool = positive_int("pool", pool)
+    if 28 % pool:
+        raise ValueError(f"pool must divide 28 (1, 2, 4, 7, 14 or 28), got {pool}")
+    seed = positive_int("seed", seed, allow_zero=True)
+    data = load_fashion_mnist(split, root)
+    if size > len(data):
+        raise ValueError(
+            f"size must be at most {len(data)} (the {split} split), got {size}"
+        )
+    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
+    index = order[:size]
+    images = data.images[index].to(torch.float32).div(255).unsqueeze(1)
+    if pool > 1:
+        images = torch.nn.functional.avg_pool2d(images, pool)
+    return images.flatten(1), data.labels[index]
 
 
 def _main() -> None:

@@ -150,6 +150,111 @@ def test_divergence_is_recorded_per_model_and_the_others_go_on():
     assert np.isfinite(result.trajectory[1]).all()
 
 
+def test_minibatches_match_single_runs_on_the_same_slices():
+    X, y = _data(n=10)
+    result, _ = train_batched(
+        _nets(2),
+        nn.functional.mse_loss,
+        X,
+        y,
+        lambda p: torch.optim.SGD(p.values(), lr=0.1),
+        num_steps=7,
+        batch_size=4,
+        sample_seed=3,
+        record_trajectory=True,
+        record_every=7,
+    )
+    # replay the sampler: per epoch one permutation per model, slices of 4, 2 per epoch
+    generator = torch.Generator().manual_seed(3)
+    orders = [torch.argsort(torch.rand(2, 10, generator=generator)) for _ in range(4)]
+    for i, model in enumerate(_nets(2)):
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for step in range(7):
+            index = orders[step // 2][i, 4 * (step % 2) : 4 * (step % 2) + 4]
+            optimizer.zero_grad()
+            loss = nn.functional.mse_loss(model(X[index]), y[index])
+            assert abs(loss.item() - result.losses[i, step]) < 1e-13
+            loss.backward()
+            optimizer.step()
+        final = helpers.flat_parameters(model)
+        assert np.abs(result.trajectory[i, -1] - final).max() < 1e-13
+
+
+def test_each_model_draws_its_own_minibatches():
+    X, y = _data(n=64)
+    nets = _nets(1) * 2  # the same initial weights twice
+    result, _ = train_batched(
+        nets,
+        nn.functional.mse_loss,
+        X,
+        y,
+        lambda p: torch.optim.SGD(p.values(), lr=0.1),
+        num_steps=3,
+        batch_size=8,
+    )
+    assert result.losses[0, 0] != result.losses[1, 0]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9),
+        lambda p, lr: torch.optim.Adam(p, lr=lr),
+        lambda p, lr: torch.optim.AdamW(p, lr=lr, weight_decay=0.1),
+    ],
+)
+def test_lr_scales_act_as_per_model_learning_rates(make):
+    X, y = _data()
+    result, _ = train_batched(
+        _nets(2),
+        nn.functional.mse_loss,
+        X,
+        y,
+        lambda p: make(p.values(), 1e-2),
+        num_steps=10,
+        lr_scales=torch.tensor([1.0, 3.0]),
+        record_trajectory=True,
+        record_every=10,
+    )
+    model = _nets(2)[1]
+    single = train(
+        model,
+        nn.functional.mse_loss,
+        X,
+        y,
+        make(model.parameters(), 3e-2),
+        num_steps=10,
+        record_trajectory=True,
+        record_every=10,
+    ).trajectory
+    assert np.abs(result.trajectory[1] - single).max() < 1e-12
+
+
+def test_evaluations_are_recorded_every_k_steps_and_blanked_after_divergence():
+    X, y = _data()
+    nets = _nets(2)
+    result, trained = train_batched(
+        nets,
+        nn.functional.mse_loss,
+        X,
+        y,
+        lambda p: torch.optim.SGD(p.values(), lr=0.1),
+        num_steps=6,
+        record_every=3,
+        lr_scales=torch.tensor([1.0, 1e200]),
+        evaluate_on={"train": (X, y), "half": (X[:8], y[:8])},
+    )
+    assert list(result.evaluated_at) == [0, 3, 6]
+    assert result.evaluations["train"].shape == (2, 3)
+    with torch.no_grad():
+        final = nn.functional.mse_loss(trained[0](X), y).item()
+        first = nn.functional.mse_loss(nets[0](X[:8]), y[:8]).item()
+    assert abs(result.evaluations["train"][0, -1] - final) < 1e-13
+    assert abs(result.evaluations["half"][0, 0] - first) < 1e-13
+    assert result.diverged_at[1] is not None
+    assert np.isnan(result.evaluations["train"][1, -1])
+
+
 @pytest.mark.parametrize(
     "kwargs, error, word",
     [
@@ -168,6 +273,12 @@ def test_divergence_is_recorded_per_model_and_the_others_go_on():
         ({"max_grad_norm": -1.0}, ValueError, "max_grad_norm"),
         ({"clip_guard": -1.0}, ValueError, "clip_guard"),
         ({"per_model_data": True}, ValueError, "per model"),
+        ({"batch_size": 17}, ValueError, "batch_size"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"sample_seed": -1}, ValueError, "sample_seed"),
+        ({"lr_scales": torch.ones(3)}, ValueError, "lr_scales"),
+        ({"evaluate_on": [1]}, TypeError, "evaluate_on"),
+        ({"evaluate_on": {"x": 1}}, TypeError, "evaluate_on"),
         ({"inputs": "x"}, TypeError, "inputs"),
         (
             {"targets": torch.zeros(5, 1)},

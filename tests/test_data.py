@@ -7,6 +7,7 @@ import zlib
 
 import numpy as np
 import pytest
+import torch
 
 from helpers import DatasetError, load_fashion_mnist
 from helpers import data as data_mod
@@ -254,3 +255,28 @@ def test_real_files_have_the_documented_sizes():
     assert (len(train), len(test)) == (60_000, 10_000)
     assert train.images.dtype == test.images.dtype and int(train.images.max()) == 255
     assert sorted(train.labels.unique().tolist()) == list(range(10))
+
+
+def test_subset_pools_and_scales(fake_dataset):
+    root, images, labels = fake_dataset
+    inputs, targets = data_mod.fashion_mnist_subset(
+        "test", 3, pool=2, seed=1, root=root
+    )
+    assert inputs.shape == (3, 196) and inputs.dtype == torch.float32
+    assert targets.dtype == torch.int64
+    order = torch.randperm(5, generator=torch.Generator().manual_seed(1))[:3]
+    expected = images[order.numpy()] / 255
+    assert np.allclose(inputs.sum(1).numpy() * 4, expected.sum((1, 2)), rtol=1e-5)
+    assert targets.tolist() == labels[order.numpy()].tolist()
+    again, _ = data_mod.fashion_mnist_subset("test", 3, pool=2, seed=1, root=root)
+    assert torch.equal(inputs, again)
+
+
+@pytest.mark.parametrize(
+    "kwargs, word",
+    [({"size": 6}, "size"), ({"size": 0}, "size"), ({"pool": 3}, "pool")],
+)
+def test_subset_rejects_bad_input(fake_dataset, kwargs, word):
+    arguments = {"size": 2, "root": fake_dataset[0], **kwargs}
+    with pytest.raises(ValueError, match=word):
+        data_mod.fashion_mnist_subset("test", **arguments)
