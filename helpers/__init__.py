@@ -54,7 +54,7 @@ from .runtime import (
     pick_device,
     seeds,
 )
-from .sweeps import Sweep, over_seeds
+from .sweeps import Sweep, best_log2_rate, over_seeds
 from .symbolic import Identity, prove_identity
 from .synthetic import MultiTaskData, multitask_problem, regression_problem
 from .tables import Table
@@ -94,6 +94,7 @@ __all__ = [
     "Verdict",
     "check",
     "clip_per_model_",
+    "best_log2_rate",
     "cpu_model",
     "decide",
     "distance_per_step",

@@ -55,7 +55,7 @@ def mlp_at_width(
             f"width-sized dimensions are unambiguous; got width={width}"
         )
     sizes = [in_features] + [width] * hidden_layers + [out_features]
-    model = mlp(sizes, seed=seed)
+    model = mlp(sizes, seed=seed, device=device, dtype=dtype)  # rescaled in dtype
     if parametrization == "mup":
         multiplier = width / base_width
         linears = [layer for layer in model if isinstance(layer, nn.Linear)]
@@ -65,8 +65,6 @@ def mlp_at_width(
             linears[-1].weight.mul_(math.sqrt(multiplier))
             linears[-1].bias.mul_(math.sqrt(multiplier))
         model = nn.Sequential(*model[:-1], Scale(1 / multiplier), model[-1])
-    if device is not None or dtype is not None:
-        model = model.to(device=device, dtype=dtype)
     return model
 
 

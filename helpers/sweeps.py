@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+import numpy as np
 
 from .outcomes import Outcome, summarize
 
@@ -46,3 +48,34 @@ def over_seeds(
         for r, step in zip(runs, diverged_at, strict=True)
     ]
     return Sweep(seeds, runs, summarize(values, diverged_at))
+
+
+def best_log2_rate(losses: Sequence[float], rates: Sequence[float]) -> float:
+    """log2 of the best learning rate on a grid: the vertex of a parabola through the
+    grid minimum and its two neighbours, in (log2 rate, log loss).
+
+    ``rates`` must be increasing and geometrically spaced; a diverged run's loss is
+    inf or NaN. The vertex is kept between the two neighbours; where a neighbour
+    diverged, or the three points do not curve upwards, the grid minimum is returned.
+    """
+    losses = np.asarray(losses, dtype=float)
+    rates = np.asarray(rates, dtype=float)
+    if losses.ndim != 1 or losses.shape != rates.shape or len(rates) < 3:
+        raise ValueError(
+            "losses and rates must be 1-D, of the same length, at least 3, got "
+            f"{losses.shape} and {rates.shape}"
+        )
+    if not (rates > 0).all() or not (np.diff(rates) > 0).all():
+        raise ValueError("rates must be positive and increasing")
+    finite = np.where(np.isfinite(losses), losses, np.inf)
+    if not np.isfinite(finite).any():
+        raise ValueError("every run diverged: no best rate")
+    low = int(np.argmin(finite))
+    i = int(np.clip(low, 1, len(rates) - 2))
+    x, f = np.log2(rates[i - 1 : i + 2]), np.log(finite[i - 1 : i + 2])
+    if not np.isfinite(f).all():
+        return float(np.log2(rates[low]))
+    curvature, slope, _ = np.polyfit(x, f, 2)
+    if curvature <= 0:
+        return float(np.log2(rates[low]))
+    return float(np.clip(-slope / (2 * curvature), x[0], x[-1]))

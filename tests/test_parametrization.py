@@ -57,7 +57,7 @@ def test_mup_rescales_hidden_biases_and_the_output_layer():
 def test_mup_matches_the_reference_package_step_by_step():
     """Same raw weights; our muP net with Adam on our groups against mup's MuReadout
     + set_base_shapes + MuAdam: every layer equal after three steps."""
-    width, base = 64, 16
+    width, base = 128, 16  # sqrt(m) irrational: rescaling must happen in float64
 
     def reference(n):
         return nn.Sequential(

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
+import helpers
 from helpers import over_seeds
 
 
@@ -39,3 +41,25 @@ def test_bad_arguments_are_refused():
         over_seeds(3, [1], float)
     with pytest.raises(ValueError, match="seeds"):
         over_seeds(float, [], float)
+
+
+def test_best_log2_rate_finds_a_parabola_vertex_between_grid_points():
+    rates = 2.0 ** np.arange(-6, 1)
+    losses = np.exp((np.log2(rates) + 2.3) ** 2)  # log loss is a parabola, vertex -2.3
+    assert helpers.best_log2_rate(losses, rates) == pytest.approx(-2.3)
+
+
+def test_best_log2_rate_edges_and_divergence():
+    rates = 2.0 ** np.arange(4)
+    assert helpers.best_log2_rate([1.0, 2.0, 3.0, 4.0], rates) == pytest.approx(0.0)
+    # a diverged neighbour: the grid minimum itself
+    assert helpers.best_log2_rate([3.0, 2.0, 1.0, np.inf], rates) == 2.0
+    # symmetric neighbours: halfway; no upward curvature: the grid minimum
+    assert helpers.best_log2_rate([2.0, 1.0, 1.0, 2.0], rates) == pytest.approx(1.5)
+    assert helpers.best_log2_rate([1.0, 2.0, 1.0, 0.5], rates) == 3.0
+    with pytest.raises(ValueError, match="diverged"):
+        helpers.best_log2_rate([np.nan] * 4, rates)
+    with pytest.raises(ValueError, match="increasing"):
+        helpers.best_log2_rate([1.0, 2.0, 3.0], [1.0, 0.5, 2.0])
+    with pytest.raises(ValueError, match="same length"):
+        helpers.best_log2_rate([1.0, 2.0], [1.0, 2.0])
