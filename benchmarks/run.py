@@ -2,6 +2,8 @@
 
 Usage: python benchmarks/run.py [--skip-chapters] [--output BENCHMARKS.md]
        (or: make benchmark)
+       python benchmarks/run.py --only-chapters 07-width 08-batch-size
+       (times those chapters alone and updates their rows, dated, in BENCHMARKS.md)
 
 Measures, on this machine: the set-up on a warm machine (`make setup` when everything is
 already installed), the HTML build from stored outputs, each chapter's execution in a
@@ -47,13 +49,60 @@ def execute_chapter(path: Path) -> float:
     return chapters.execute(path)[1]
 
 
+def chapter_row(path: Path) -> str:
+    """One table row: a chapter's execution time (median of 3 under 30 s)."""
+    first = execute_chapter(path)
+    times = [first] + (
+        [execute_chapter(path), execute_chapter(path)] if first < 30 else []
+    )
+    note = "median of 3" if len(times) == 3 else "one run"
+    return f"| execute {path.stem} | {statistics.median(times):.0f} s | {note} |"
+
+
+def update_chapter_rows(names: list[str], output: Path) -> None:
+    """Re-time the named chapters and replace (or insert, in chapter order) their rows
+    of an existing BENCHMARKS.md table; each updated row says when and where."""
+    known = {p.stem: p for p in chapters.chapters()}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit(f"unknown chapters {unknown}; known: {sorted(known)}")
+    lines = output.read_text().splitlines()
+    stamp = f"; {dt.date.today().isoformat()}, {chapters.machine()}"
+    for name in names:
+        row = chapter_row(known[name])
+        row = row[: -len(" |")] + stamp + " |"
+        print(row, flush=True)
+        prefix = f"| execute {name} |"
+        at = [i for i, line in enumerate(lines) if line.startswith(prefix)]
+        if at:
+            lines[at[0]] = row
+            continue
+        earlier = [
+            i
+            for i, line in enumerate(lines)
+            if line.startswith("| execute ") and line.split()[2] < name
+        ]
+        lines.insert(earlier[-1] + 1 if earlier else len(lines), row)
+    output.write_text("\n".join(lines) + "\n")
+    print(f"updated {output}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--skip-chapters", action="store_true", help="leave out the chapter executions"
     )
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--only-chapters",
+        nargs="+",
+        metavar="NAME",
+        help="time only these chapters and update their rows in the existing file",
+    )
     args = parser.parse_args()
+    if args.only_chapters:
+        update_chapter_rows(args.only_chapters, args.output)
+        return
     device = helpers.pick_device()
     machine = f"{chapters.machine()}, torch {torch.__version__}"
     rows: list[tuple[str, str, str]] = []
