@@ -54,7 +54,15 @@ from .runtime import (
     pick_device,
     seeds,
 )
-from .sweeps import Sweep, best_log2_rate, over_seeds
+from .sweeps import (
+    Crossing,
+    RateSweep,
+    Sweep,
+    best_log2_rate,
+    first_crossing,
+    over_seeds,
+    sweep_rates,
+)
 from .symbolic import Identity, prove_identity
 from .synthetic import MultiTaskData, multitask_problem, regression_problem
 from .tables import Table
@@ -69,6 +77,7 @@ from .training import (
 
 __all__ = [
     "BatchedResult",
+    "Crossing",
     "CLASS_NAMES",
     "DatasetError",
     "EpochHistory",
@@ -88,6 +97,8 @@ __all__ = [
     "PALETTE",
     "Scale",
     "Setting",
+    "RateSweep",
+    "RateSweep",
     "Sweep",
     "Table",
     "TrainResult",
@@ -116,6 +127,8 @@ __all__ = [
     "multitask_problem",
     "nudge_parameters_",
     "over_seeds",
+    "first_crossing",
+    "sweep_rates",
     "pick_device",
     "prove_identity",
     "regression_problem",

@@ -1,4 +1,5 @@
-"""Run one setting over seeds and summarise what it produced."""
+"""Run one setting over seeds (or a learning-rate grid over seeds) and summarise
+what it produced."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 import numpy as np
+import torch
+from torch import nn
 
+from .batched import BatchedResult, train_batched
 from .outcomes import Outcome, summarize
 
 Run = TypeVar("Run")
@@ -79,3 +83,142 @@ def best_log2_rate(losses: Sequence[float], rates: Sequence[float]) -> float:
     if curvature <= 0:
         return float(np.log2(rates[low]))
     return float(np.clip(-slope / (2 * curvature), x[0], x[-1]))
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Where a falling curve first reaches a level: between snapshots ``index - 1``
+    and ``index``, at ``fraction`` of the way (interpolated in the log of the curve).
+    """
+
+    index: int
+    fraction: float
+
+    def at(self, values: Sequence[float]) -> float:
+        """Another quantity recorded at the same snapshots, read at the crossing."""
+        values = np.asarray(values, dtype=float)
+        before, after = values[self.index - 1], values[self.index]
+        return float(before + self.fraction * (after - before))
+
+
+def first_crossing(curve: Sequence[float], level: float) -> Crossing | None:
+    """The first snapshot at which ``curve`` (positive, e.g. a loss) is at or below
+    ``level``, with the crossing interpolated linearly in log(curve) from the snapshot
+    before. None if the curve never gets there, or starts there (nothing to
+    interpolate). NaN and inf entries (a diverged run) never count as reaching it.
+    """
+    curve = np.asarray(curve, dtype=float)
+    if curve.ndim != 1:
+        raise ValueError(f"curve must be 1-D, got shape {curve.shape}")
+    if not (isinstance(level, int | float) and level > 0 and math.isfinite(level)):
+        raise ValueError(f"level must be a positive finite number, got {level!r}")
+    finite = curve[np.isfinite(curve)]
+    if (finite <= 0).any():
+        raise ValueError(
+            "curve must be positive where finite (it is interpolated in log)"
+        )
+    hits = np.flatnonzero(np.isfinite(curve) & (curve <= level))
+    if len(hits) == 0 or hits[0] == 0:
+        return None
+    j = int(hits[0])
+    before, after = np.log(curve[j - 1]), np.log(curve[j])
+    if not np.isfinite(before):  # the snapshot before had diverged: no interpolation
+        return Crossing(j, 1.0)
+    fraction = (before - math.log(level)) / (before - after) if before > after else 1.0
+    return Crossing(j, float(fraction))
+
+
+OptimizerAtRate = Callable[[dict[str, torch.Tensor], float], torch.optim.Optimizer]
+
+
+@dataclass(frozen=True)
+class RateSweep:
+    """Models trained at every (learning rate, seed) pair, side by side.
+
+    Model ``i`` of ``result`` ran at ``rates[i // len(seeds)]`` with seed
+    ``seeds[i % len(seeds)]``.
+    """
+
+    rates: np.ndarray
+    seeds: tuple[int, ...]
+    result: BatchedResult
+
+    def curves(self, data: str = "train") -> np.ndarray:
+        """(rate, seed, snapshot) loss on ``data``; a diverged run reads +inf."""
+        if data not in self.result.evaluations:
+            known = ", ".join(sorted(self.result.evaluations))
+            raise ValueError(
+                f"data must be one of the evaluated sets ({known}), got {data!r}"
+            )
+        values = self.result.evaluations[data].reshape(
+            len(self.rates), len(self.seeds), -1
+        )
+        return np.where(np.isfinite(values), values, np.inf)
+
+    def at_step(self, step: int, data: str = "train") -> np.ndarray:
+        """(rate, seed) loss on ``data`` at a recorded ``step``."""
+        recorded = [int(s) for s in self.result.evaluated_at]
+        if step not in recorded:
+            raise ValueError(f"step must be a recorded step ({recorded}), got {step!r}")
+        return self.curves(data)[:, :, recorded.index(step)]
+
+    def best_log2_rates(self, step: int, data: str = "train") -> np.ndarray:
+        """Per seed, :func:`best_log2_rate` of the losses at ``step``."""
+        losses = self.at_step(step, data)
+        return np.array(
+            [best_log2_rate(losses[:, s], self.rates) for s in range(len(self.seeds))]
+        )
+
+
+def sweep_rates(
+    make_model: Callable[[int], nn.Module],
+    rates: Sequence[float],
+    seeds: Sequence[int],
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    make_optimizer: OptimizerAtRate,
+    *,
+    num_steps: int,
+    evaluate_on: dict[str, tuple[torch.Tensor, torch.Tensor]],
+    **options,
+) -> tuple[RateSweep, list[nn.Module]]:
+    """Train ``make_model(seed)`` at every learning rate in ``rates`` (increasing) for
+    every seed, side by side with :func:`helpers.train_batched`.
+
+    ``make_optimizer(params, lr)`` builds the optimizer at the first rate; each model's
+    step is then scaled to its own rate (``lr_scales``, exact for optimizers whose
+    update is the learning rate times a direction). ``options`` go to
+    ``train_batched`` (``batch_size``, ``sample_seed``, ``record_every``, ...).
+    Returns the sweep and the trained models (in the order of the sweep's models).
+    """
+    rates = np.asarray(rates, dtype=float)
+    if rates.ndim != 1 or len(rates) == 0 or not (rates > 0).all():
+        raise ValueError("rates must be a non-empty 1-D sequence of positive numbers")
+    if not (np.diff(rates) > 0).all():
+        raise ValueError("rates must be increasing")
+    seeds = tuple(seeds)
+    if not seeds or not all(isinstance(s, int) for s in seeds):
+        raise ValueError(f"seeds must be a non-empty sequence of ints, got {seeds!r}")
+    if not callable(make_model) or not callable(make_optimizer):
+        raise TypeError(
+            "make_model (seed -> module) and make_optimizer ((params, lr) -> "
+            "optimizer) must be callables"
+        )
+    if "lr_scales" in options:
+        raise ValueError("lr_scales is set by sweep_rates from rates; do not pass it")
+    if not evaluate_on:
+        raise ValueError("evaluate_on must name at least one data set to record")
+    per_model = np.repeat(rates, len(seeds))
+    result, trained = train_batched(
+        [make_model(seed) for _ in rates for seed in seeds],
+        loss_fn,
+        inputs,
+        targets,
+        lambda params: make_optimizer(params, float(rates[0])),
+        num_steps=num_steps,
+        lr_scales=torch.tensor(per_model / rates[0]),
+        evaluate_on=evaluate_on,
+        **options,
+    )
+    return RateSweep(rates, seeds, result), trained
