@@ -34,6 +34,8 @@ from .training import LossFn
 
 ELEMENTWISE_OPTIMIZERS = (
     torch.optim.SGD,
+    torch.optim.Rprop,
+    torch.optim.ASGD,
     torch.optim.Adam,
     torch.optim.AdamW,
     torch.optim.NAdam,

@@ -35,6 +35,7 @@ from .training import LossFn, train
 
 NO_EQUIVALENT = "no simple equivalent"
 NO_EPS = "n/a (no eps)"
+SINGLE_GROUP_OPTIMIZERS = (torch.optim.LBFGS,)  # no per-parameter options
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,14 @@ class OptimizerSpec:
                 options["eps"] = self.eps_option(self.eps * setting.eps * eps_factor)
             return options
 
+        if issubclass(self.cls, SINGLE_GROUP_OPTIMIZERS):
+            first_layer = (setting.first_lr, setting.first_eps, setting.first_decay)
+            if first_layer != (1.0, 1.0, 1.0):
+                raise ValueError(
+                    f"{self.cls.__name__} takes one parameter group: first-layer "
+                    f"factors must be 1, got {first_layer}"
+                )
+            return self.cls([group(first + others, 1.0, 1.0, 1.0)], **self.options)
         groups = [
             group(first, setting.first_lr, setting.first_eps, setting.first_decay),
             group(others, 1.0, 1.0, 1.0),
@@ -207,7 +216,8 @@ class EquivalenceStudy:
             return setting.loss * self.loss_fn(setting.targets * out, target)
 
         clip = None if max_grad_norm is None else max_grad_norm * setting.clip
-        inputs, targets = setting.inputs * self.inputs, setting.targets * self.targets
+        inputs = self.inputs if setting.inputs == 1 else setting.inputs * self.inputs
+        targets = setting.targets * self.targets
         if issubclass(optimizer.cls, ELEMENTWISE_OPTIMIZERS):
 
             def make(params: dict[str, torch.Tensor]) -> torch.optim.Optimizer:
@@ -273,7 +283,7 @@ class EquivalenceStudy:
         self,
         optimizer: OptimizerSpec,
         rescaled: Setting,
-        candidates: Sequence[tuple[str, Setting]],
+        candidates: Sequence[tuple[str, Setting] | tuple[str, Setting, OptimizerSpec]],
         *,
         exact: float,
         first_ratio: float = 1.0,
@@ -284,7 +294,8 @@ class EquivalenceStudy:
     ) -> Match:
         """Train ``rescaled`` and the candidates (in order) and return the first whose
         trajectory lies within ``exact`` of the rescaled one (``run_distance``, all
-        seeds); ``try_all`` measures every candidate.
+        seeds); ``try_all`` measures every candidate. A candidate may carry its own
+        ``OptimizerSpec`` (a map that changes an option, e.g. an initial accumulator).
 
         ``first_ratio``: the rescaled run's first-layer weight is ``first_ratio`` times
         the candidate's (inputs × f: 1/f), so it is divided out before comparing.
@@ -302,10 +313,11 @@ class EquivalenceStudy:
         target[:, :, self.first_weight_slice()] /= first_ratio
         distances: dict[str, float] = {}
         match = None
-        for label, candidate in candidates:
+        for label, candidate, *spec in candidates:
             if optimizer.eps is None and candidate.changes_eps:
                 continue
-            trajectory = self.run(optimizer, candidate, **options).trajectory
+            own = spec[0] if spec else optimizer
+            trajectory = self.run(own, candidate, **options).trajectory
             distances[label] = run_distance(target, trajectory)
             if match is None and distances[label] <= exact:
                 match = label

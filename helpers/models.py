@@ -100,6 +100,7 @@ def mlp(
     seed: int | None = None,
     device: torch.device | str | None = None,
     dtype: torch.dtype | None = None,
+    bias: bool = True,
 ) -> nn.Sequential:
     """A fully connected network ``widths[0] -> ... -> widths[-1]``.
 
@@ -107,7 +108,8 @@ def mlp(
     ``output_activation`` and then multiplied by ``output_scale`` (omitted when 1).
     ``init`` is one of ``INITS``. The initial weights are drawn from ``generator``, or
     from a fresh generator seeded with ``seed`` (give at most one of the two); the
-    model is then moved to ``device`` and ``dtype`` when given.
+    model is then moved to ``device`` and ``dtype`` when given. ``bias=False`` leaves
+    out every bias (all parameters are then matrices, as Muon requires).
     """
     if generator is not None and seed is not None:
         raise ValueError("give at most one of generator and seed")
@@ -131,9 +133,11 @@ def mlp(
     one_of("activation", activation, ACTIVATIONS)
     one_of("output_activation", output_activation, ACTIVATIONS)
     output_scale = positive_float("output_scale", output_scale)
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be True or False, got {bias!r}")
     layers: list[nn.Module] = []
     for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
-        layers.append(nn.Linear(fan_in, fan_out))
+        layers.append(nn.Linear(fan_in, fan_out, bias=bias))
         last = i == len(widths) - 2
         layers.append(ACTIVATIONS[output_activation if last else activation]())
     if output_activation == "identity":

@@ -89,7 +89,9 @@ def train(
     Give exactly one of ``num_steps`` and ``num_epochs``. ``batch_size=None`` means full
     batch; otherwise minibatches are drawn without replacement from a permutation seeded
     by ``seed``. ``before_step(model)`` runs after ``backward`` and before
-    ``optimizer.step`` (clipping, say). A progress bar goes to stderr only when
+    ``optimizer.step`` (clipping, say). ``torch.optim.LBFGS`` gets a closure that
+    re-evaluates loss and gradients (one iteration per step with ``max_iter=1``;
+    ``before_step`` runs inside it too). A progress bar goes to stderr only when
     ``progress`` is true or ``$SCALEBOOK_PROGRESS=1``, so executed notebooks never store
     one.
     """
@@ -150,7 +152,19 @@ def train(
         loss.backward()
         if before_step is not None:
             before_step(model)
-        optimizer.step()
+        if isinstance(optimizer, torch.optim.LBFGS):  # it re-evaluates the loss
+
+            def closure(x=x, y=y) -> torch.Tensor:
+                optimizer.zero_grad(set_to_none=True)
+                again = loss_fn(model(x), y)
+                again.backward()
+                if before_step is not None:
+                    before_step(model)
+                return again
+
+            optimizer.step(closure)
+        else:
+            optimizer.step()
         if record_trajectory and (step + 1) % record_every == 0:
             snapshots.append(flat_parameters(model))
         if show and (step + 1) % max(1, total // 50) == 0:

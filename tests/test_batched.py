@@ -35,6 +35,8 @@ def _data(n=16, dtype=torch.float64):
         lambda p: torch.optim.RAdam(p, lr=1e-2),
         lambda p: torch.optim.Adagrad(p, lr=1e-2),
         lambda p: torch.optim.RMSprop(p, lr=1e-3),
+        lambda p: torch.optim.Rprop(p, lr=1e-3),
+        lambda p: torch.optim.ASGD(p, lr=1e-2),
     ],
 )
 def test_batched_runs_match_single_runs(make):
