@@ -71,6 +71,21 @@ def torch_optimizers() -> list[type[torch.optim.Optimizer]]:
     )
 
 
+def _with_options(
+    spec: OptimizerSpec, setting: Callable[[float], Setting], scaled: dict[str, float]
+) -> Composite:
+    """A map that applies ``setting(alpha)`` and multiplies the named options of
+    ``spec`` by ``alpha ** power`` (``scaled`` maps option name to power)."""
+
+    def composite(alpha: float) -> tuple[Setting, OptimizerSpec]:
+        options = dict(spec.options)
+        for name, power in scaled.items():
+            options[name] = spec.options[name] * alpha**power
+        return setting(alpha), replace(spec, options=options)
+
+    return composite
+
+
 def _adagrad_with_accumulator(spec: OptimizerSpec) -> Composite:
     start = spec.options["initial_accumulator_value"]
 
@@ -85,6 +100,8 @@ def optimizer_catalog() -> dict[str, CatalogEntry]:
     """The configurations, by display name, in the order of the book's tables."""
     optim, S = torch.optim, OptimizerSpec
     momentum = {"momentum": 0.9}
+    asgd = S(optim.ASGD, 1e-4, options={"lambd": 1e-4})
+    adadelta = S(optim.Adadelta, 1.0, 1e-6)
     adagrad_start = S(
         optim.Adagrad, 0.01, 1e-10, options={"initial_accumulator_value": 0.1}
     )
@@ -111,9 +128,11 @@ def optimizer_catalog() -> dict[str, CatalogEntry]:
         ),
         CatalogEntry(
             "ASGD",
-            S(optim.ASGD, 1e-4),
-            NO_EQUIVALENT,
-            "lambd couples lr into the step-size schedule and the decay",
+            asgd,
+            "≡ lr × α, lambd / α",
+            "its step size lr / (1 + lambd lr t)^0.75 and decay lambd × step size "
+            "follow lr × α only with lambd / α",
+            composite=_with_options(asgd, lambda a: Setting(lr=a), {"lambd": -1}),
         ),
         CatalogEntry(
             "ASGD, lambd = 0",
@@ -142,9 +161,11 @@ def optimizer_catalog() -> dict[str, CatalogEntry]:
         ),
         CatalogEntry(
             "Adadelta",
-            S(optim.Adadelta, 1.0, 1e-6),
-            NO_EQUIVALENT,
-            "one eps sits in the denominator (scales α²) and one in the numerator",
+            adadelta,
+            "≡ lr × α, eps / α²",
+            "eps sits under both square roots: with eps / α² the accumulated updates "
+            "and so every step shrink by α, which lr × α restores",
+            composite=_with_options(adadelta, lambda a: Setting(lr=a, eps=a**-2), {}),
         ),
         CatalogEntry("RMSprop", S(optim.RMSprop, 1e-3, 1e-8), EPS_MAP, moments),
         CatalogEntry(
@@ -194,15 +215,18 @@ def optimizer_catalog() -> dict[str, CatalogEntry]:
                 eps_option=lambda e: (e, 1e-3),
             ),
             INVARIANT,
-            "its eps1 floors g² (≡ eps1 / α²), machine epsilon by default: "
-            "negligible in float64",
+            "two floors from eps1 (machine epsilon by default): a matrix's mean of "
+            "g² at eps1 (≡ eps1 / α²) and the second moment at eps1² (≡ eps1 / α); "
+            "neither binds in float64",
         ),
         CatalogEntry(
             "LBFGS (one iteration per step)",
             S(optim.LBFGS, 0.1, options={"max_iter": 1, "history_size": 10}),
             INVARIANT,
-            "the quasi-Newton direction H g is scale-free once |g|₁ ≥ 1 at the "
-            "first step (its step is lr / |g|₁ there)",
+            "H g is scale-free, but only while torch's fixed thresholds stay "
+            "inactive: |g|₁ ≥ 1 at step 1 (step min(1, 1/|g|₁) lr), max |g| > "
+            "tolerance_grad, gᵀd < -tolerance_change, and every curvature pair's "
+            "yᵀs > 1e-10 (hard-coded: no map)",
         ),
         CatalogEntry(
             "Muon (matrices only)",
