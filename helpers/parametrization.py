@@ -111,3 +111,39 @@ __all__ = [
     "mlp_at_width",
     "param_groups",
 ]
+
+
+def mup_reference(
+    width: int,
+    *,
+    base_width: int,
+    in_features: int,
+    out_features: int,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float64,
+) -> nn.Sequential:
+    """The network of ``mlp_at_width`` built the way the ``mup`` package documents, for
+    comparison: the same raw weights (``mlp(..., seed=seed)``), a ``mup.MuReadout``
+    output layer, and ``mup.set_base_shapes`` against ``base_width`` (and twice it, for
+    the dimensions that scale). Train it with ``mup.MuAdam``.
+    """
+    import mup  # installed without its dependencies; see requirements-nodeps.txt
+
+    width = positive_int("width", width)
+    base_width = positive_int("base_width", base_width)
+
+    def build(n: int) -> nn.Sequential:
+        return nn.Sequential(
+            nn.Linear(in_features, n),
+            nn.ReLU(),
+            nn.Linear(n, n),
+            nn.ReLU(),
+            mup.MuReadout(n, out_features),
+        ).to(device, dtype)
+
+    model = build(width)
+    raw = mlp([in_features, width, width, out_features], seed=seed)
+    model.load_state_dict(raw.to(device, dtype).state_dict())
+    mup.set_base_shapes(model, build(base_width), delta=build(2 * base_width))
+    return model

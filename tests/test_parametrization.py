@@ -6,7 +6,12 @@ import torch
 from torch import nn
 
 import helpers
-from helpers.parametrization import lr_multipliers, mlp_at_width, param_groups
+from helpers.parametrization import (
+    lr_multipliers,
+    mlp_at_width,
+    mup_reference,
+    param_groups,
+)
 
 F64 = torch.float64
 
@@ -59,15 +64,9 @@ def test_mup_matches_the_reference_package_step_by_step():
     + set_base_shapes + MuAdam: every layer equal after three steps."""
     width, base = 128, 16  # sqrt(m) irrational: rescaling must happen in float64
 
-    def reference(n):
-        return nn.Sequential(
-            nn.Linear(5, n), nn.ReLU(), nn.Linear(n, n), nn.ReLU(), mup.MuReadout(n, 3)
-        ).to(F64)
-
-    theirs = reference(width)
-    raw = helpers.mlp([5, width, width, 3], seed=1, dtype=F64)
-    theirs.load_state_dict(raw.state_dict())
-    mup.set_base_shapes(theirs, reference(base), delta=reference(2 * base))
+    theirs = mup_reference(
+        width, base_width=base, in_features=5, out_features=3, seed=1, dtype=F64
+    )
     ours = _net(width, "mup", seed=1)
     factors = lr_multipliers(ours, "mup", width=width, base_width=base)
     optimizers = [
@@ -114,3 +113,10 @@ def test_param_groups_split_by_multiplier():
 def test_rejects_bad_input(call, error, word):
     with pytest.raises(error, match=word):
         call()
+
+
+def test_mup_reference_refuses_bad_widths():
+    with pytest.raises(ValueError, match="width"):
+        mup_reference(0, base_width=16, in_features=5, out_features=3)
+    with pytest.raises(ValueError, match="base_width"):
+        mup_reference(32, base_width=-1, in_features=5, out_features=3)
