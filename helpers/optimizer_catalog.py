@@ -86,16 +86,6 @@ def _with_options(
     return composite
 
 
-def _adagrad_with_accumulator(spec: OptimizerSpec) -> Composite:
-    start = spec.options["initial_accumulator_value"]
-
-    def composite(alpha: float) -> tuple[Setting, OptimizerSpec]:
-        options = dict(spec.options, initial_accumulator_value=start / alpha**2)
-        return Setting(eps=1 / alpha), replace(spec, options=options)
-
-    return composite
-
-
 def optimizer_catalog() -> dict[str, CatalogEntry]:
     """The configurations, by display name, in the order of the book's tables."""
     optim, S = torch.optim, OptimizerSpec
@@ -157,7 +147,11 @@ def optimizer_catalog() -> dict[str, CatalogEntry]:
             adagrad_start,
             "≡ eps / α, initial accumulator / α²",
             "the accumulator's start does not scale with g²",
-            composite=_adagrad_with_accumulator(adagrad_start),
+            composite=_with_options(
+                adagrad_start,
+                lambda a: Setting(eps=1 / a),
+                {"initial_accumulator_value": -2},
+            ),
         ),
         CatalogEntry(
             "Adadelta",

@@ -149,10 +149,7 @@ def train(
         if not math.isfinite(value):
             diverged_at = step
             break
-        loss.backward()
-        if before_step is not None:
-            before_step(model)
-        if isinstance(optimizer, torch.optim.LBFGS):  # it re-evaluates the loss
+        if isinstance(optimizer, torch.optim.LBFGS):  # it evaluates loss and gradient
 
             def closure(x=x, y=y) -> torch.Tensor:
                 optimizer.zero_grad(set_to_none=True)
@@ -164,6 +161,9 @@ def train(
 
             optimizer.step(closure)
         else:
+            loss.backward()
+            if before_step is not None:
+                before_step(model)
             optimizer.step()
         if record_trajectory and (step + 1) % record_every == 0:
             snapshots.append(flat_parameters(model))

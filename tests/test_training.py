@@ -268,3 +268,22 @@ def test_fit_epochs_rejects_bad_arguments(kwargs, error, words):
             torch.optim.SGD(model.parameters(), lr=0.1),
             **arguments,
         )
+
+
+def test_lbfgs_runs_before_step_once_per_evaluation():
+    """LBFGS gets a closure; the hook runs inside it, not also before it."""
+    torch.manual_seed(0)
+    x, y = torch.randn(16, 3), torch.randn(16, 1)
+    model = nn.Linear(3, 1)
+    calls = []
+    opt = torch.optim.LBFGS(model.parameters(), lr=0.1, max_iter=1)
+    train(
+        model,
+        nn.functional.mse_loss,
+        x,
+        y,
+        opt,
+        num_steps=4,
+        before_step=lambda m: calls.append(1),
+    )
+    assert len(calls) == 4
