@@ -47,6 +47,7 @@ from .models import INITS, Scale, init_weights_, mlp
 from .optim import KerasAdam
 from .outcomes import Outcome, format_mean_sd, summarize
 from .plotting import PALETTE, use_book_style
+from .rescaling_maps import Equivalent, equivalent_settings
 from .runtime import (
     cpu_model,
     environment_report,
@@ -81,6 +82,7 @@ __all__ = [
     "CLASS_NAMES",
     "DatasetError",
     "EpochHistory",
+    "Equivalent",
     "EquivalenceStudy",
     "FashionMNIST",
     "GradientNoise",
@@ -98,7 +100,6 @@ __all__ = [
     "Scale",
     "Setting",
     "RateSweep",
-    "RateSweep",
     "Sweep",
     "Table",
     "TrainResult",
@@ -110,6 +111,7 @@ __all__ = [
     "decide",
     "distance_per_step",
     "environment_report",
+    "equivalent_settings",
     "evaluate",
     "fit_epochs",
     "flat_parameters",
