@@ -17,7 +17,7 @@ help:
 	@echo "make unit      the fast loop: lint, unit tests and notebook guards, no chapter executed (under a minute)"
 	@echo "make lint      ruff check and ruff format --check; make format applies the formatter"
 	@echo "make lab       set up, then open JupyterLab on the chapters"
-	@echo "make test-variant  nbval (outcomes within their uncertainty) with OMP_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default (CI runs it)"
+	@echo "make test-variant  nbval (outcomes within their uncertainty) with ATEN_CPU_CAPABILITY=default, one thread (CI runs it)"
 	@echo "make test-variants nbval with each of OMP_NUM_THREADS=1 and ATEN_CPU_CAPABILITY=default"
 	@echo "make seed-stress   every chapter's claims re-checked with 5+ other seeds (report: _build/seed-stress.md)"
 	@echo "make benchmark     set-up, build, chapter and trainer timings into BENCHMARKS.md (about 9 min)"
@@ -59,8 +59,14 @@ book: setup
 	$(BUILD)
 	@echo "Open _build/html/index.html in a browser."
 
+# Tests and chapters run side by side, one pytest-xdist worker per CPU (--dist loadscope keeps
+# a notebook's cells together, in order, on one worker), each on one thread: the chapters' small
+# tensors gain little from a second thread, and two chapters at once run almost twice as fast.
+# The stored outputs come from two threads, so this also checks another thread count.
+PARALLEL := OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --dist loadscope
+
 test: setup lint
-	$(BIN)/python -m pytest
+	$(PARALLEL)
 	$(BUILD) --quiet
 	$(CHECK_HTML) _build/html
 
@@ -89,7 +95,7 @@ lab: setup
 # Another thread count and another CPU code path must reproduce the stored outputs too: strict nbval
 # with one OpenMP thread and torch's generic (non-vectorised) kernels. CI runs this after make test.
 test-variant: setup
-	OMP_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default $(BIN)/python -m pytest book
+	ATEN_CPU_CAPABILITY=default $(PARALLEL) book
 
 # Maintainer check: each variant on its own, strictly.
 test-variants: setup
