@@ -1,6 +1,8 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -32,3 +34,23 @@ def assert_same_on_both_cpu_code_paths(script: str) -> None:
         )
         outputs[name] = done.stdout.strip()
     assert outputs["native"] and outputs["native"] == outputs["generic"], outputs
+
+
+@pytest.fixture(scope="module")
+def study():
+    """A tiny equivalence study (3-5-1 tanh network, float64, two seeds, 12 full-batch
+    steps), shared by the equivalence and rescaling-map tests."""
+    import torch
+
+    from helpers import mlp, regression_problem
+    from helpers.equivalence import EquivalenceStudy
+
+    X, y = regression_problem(32, num_features=3, noise_std=0.05, seed=0)
+    return EquivalenceStudy(
+        lambda seed: mlp([3, 5, 1], activation="tanh", seed=seed, dtype=torch.float64),
+        X.double(),
+        y.double(),
+        seeds=(0, 1),
+        num_steps=12,
+        record_every=3,
+    )

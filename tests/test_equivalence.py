@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers import mlp, regression_problem
 from helpers.equivalence import (
     NO_EPS,
     NO_EQUIVALENT,
@@ -18,19 +17,6 @@ F = 4.0
 EXACT = 1e-12
 SGD = OptimizerSpec(torch.optim.SGD, lr=0.01)
 ADAM = OptimizerSpec(torch.optim.Adam, lr=0.01, eps=1e-6)
-
-
-@pytest.fixture(scope="module")
-def study() -> EquivalenceStudy:
-    X, y = regression_problem(32, num_features=3, noise_std=0.05, seed=0)
-    return EquivalenceStudy(
-        lambda seed: mlp([3, 5, 1], activation="tanh", seed=seed, dtype=torch.float64),
-        X.double(),
-        y.double(),
-        seeds=(0, 1),
-        num_steps=12,
-        record_every=3,
-    )
 
 
 def test_loss_scale_is_a_learning_rate_scale_under_sgd(study):

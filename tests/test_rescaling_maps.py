@@ -4,10 +4,8 @@ runs when trained, and bad input is refused."""
 from __future__ import annotations
 
 import pytest
-import torch
 
-from helpers import mlp, regression_problem
-from helpers.equivalence import NO_EPS, NO_EQUIVALENT, EquivalenceStudy, Setting
+from helpers.equivalence import NO_EPS, NO_EQUIVALENT, Setting
 from helpers.optimizer_catalog import optimizer_catalog
 from helpers.rescaling_maps import (
     NOT_DERIVED,
@@ -71,19 +69,6 @@ def test_the_loss_row_is_the_catalog_map(name):
 )
 def test_labels(optimizer, rescaling, options, expected):
     assert equivalent_settings(optimizer, rescaling, **options).label() == expected
-
-
-@pytest.fixture(scope="module")
-def study() -> EquivalenceStudy:
-    X, y = regression_problem(32, num_features=3, noise_std=0.05, seed=0)
-    return EquivalenceStudy(
-        lambda seed: mlp([3, 5, 1], activation="tanh", seed=seed, dtype=torch.float64),
-        X.double(),
-        y.double(),
-        seeds=(0, 1),
-        num_steps=12,
-        record_every=3,
-    )
 
 
 @pytest.mark.parametrize(
