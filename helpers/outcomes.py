@@ -17,12 +17,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Real
 
-#: Two means of n seeds drawn afresh differ with sd·sqrt(2/n); a chapter prints dozens
-#: of them, so a stored mean is accepted within this many of those standard deviations.
+#: Two means of n seeds drawn afresh differ with standard error sqrt((s1² + s2²) / n);
+#: a chapter prints dozens of them, so a stored mean is accepted within this many
+#: standard errors (the stored and the new sd both count: a stored sd that came out small
+#: by chance must not make the test fail).
 MEAN_TOLERANCE_SDS = 4.0
 #: The sd of a few seeds scatters by large factors between executions; a new sd outside
 #: this factor of the stored one means the setting behaves differently, not by chance.
 SD_RATIO_LIMIT = 10.0
+#: ...when both sds come from at least this many seeds. For normal data a tenfold ratio
+#: of two sample sds happens with probability about 0.13 at n = 2 and 0.02 at n = 3
+#: (F distribution with n - 1 and n - 1 degrees of freedom), about 0.001 at n = 5.
+SD_RATIO_MIN_N = 5
 #: n assumed when a printed outcome does not state it: 2 gives the widest tolerance.
 DEFAULT_N = 2
 
@@ -215,9 +221,14 @@ def parse_outcomes(text: str) -> list[PrintedOutcome]:
 def _agree(stored: PrintedOutcome, new: PrintedOutcome) -> bool:
     n = stored.n or DEFAULT_N
     rounding = 0.5 * max(stored.unit, new.unit)
-    tolerance = max(MEAN_TOLERANCE_SDS * stored.sd * math.sqrt(2 / n), rounding)
+    # the difference of two independent means of n seeds has standard error
+    # sqrt((s1² + s2²) / n): both samples' spreads count, not only the stored one's
+    standard_error = math.sqrt((stored.sd**2 + new.sd**2) / n)
+    tolerance = max(MEAN_TOLERANCE_SDS * standard_error, rounding)
     if not abs(new.mean - stored.mean) <= tolerance + 1e-12 * abs(stored.mean):
         return False
+    if n < SD_RATIO_MIN_N:  # two sample sds of so few seeds differ tenfold too often
+        return True
     low, high = sorted((stored.sd, new.sd))
     return high <= SD_RATIO_LIMIT * low + 2 * rounding
 
@@ -236,10 +247,10 @@ def consistent(stored: str, new: str) -> bool:
     """Whether ``new`` says what ``stored`` says, within the printed uncertainty.
 
     Both texts must be identical apart from their "mean ± sd" outcomes (and the spaces
-    that align columns around them); each new mean must lie within max(4·sd·sqrt(2/n),
-    half a unit of the last printed digit) of the stored one, with the stored sd and n
-    (n = 2 where it is not printed), and the two sds within a factor of 10. Seed counts
-    ("n = 5") and divergence notes must match exactly.
+    that align columns around them); each new mean must lie within
+    max(4·sqrt((sd_stored² + sd_new²) / n), half a unit of the last printed digit) of the
+    stored one (n = 2 where it is not printed), and, from n = 5 seeds on, the two sds
+    within a factor of 10. Seed counts ("n = 5") and divergence notes must match exactly.
     """
     if stored == new:
         return True

@@ -87,8 +87,14 @@ def test_parse_reads_back_what_format_writes():
             "0.60 ± 0.04 (n = 5)",
             "0.66 ± 0.05 (n = 5)",
             True,
-        ),  # 4 * 0.04 * sqrt(2/5) = 0.10
+        ),  # 4 * sqrt((0.04² + 0.05²) / 5) = 0.11
         ("0.60 ± 0.04 (n = 5)", "0.71 ± 0.04 (n = 5)", False),
+        # both sds count: a stored sd that came out small by chance (seen on one thread)
+        ("0.529 ± 0.005 (n = 3)", "0.546 ± 0.017 (n = 3)", True),
+        ("0.529 ± 0.005 (n = 3)", "0.60 ± 0.005 (n = 3)", False),
+        # below 5 seeds the sd ratio is not tested (tenfold happens by chance)
+        ("7.512 ± 0.028 (n = 3)", "7.4 ± 0.3 (n = 3)", True),
+        ("0.0392 ± 0.0026 (n = 2)", "0.07 ± 0.04 (n = 2)", True),
         ("0.60 ± 0.04 (n = 5)", "0.60 ± 0.04 (n = 4)", False),  # seed counts are strict
         ("0.60 ± 0.04 (n = 5)", "0.60 ± 0.5 (n = 5)", False),  # sd 12 times larger
         ("a  0.60 ± 0.04  b", "a  0.601 ± 0.012  b", True),
