@@ -15,6 +15,14 @@ optimizer's own loss-scale map with alpha = f^p, whatever its family. The other
 rescalings (inputs, a first-layer initialisation, lr, eps, weight decay, clipping
 threshold) are derived for the two families only; elsewhere the answer is "not
 derived" rather than a claim that none exists.
+
+Conditions the answers assume (as chapter 6's measurements do): clipping by global
+norm without torch's 1e-6 guard (``clip_grad_norm_`` adds it to the norm, so a "clip /
+f" answer then holds only to about 1e-6 / norm per step); a "normalised first layer" is
+bias-free and followed by a normalisation with eps 0 (with eps the map needs eps / f²
+on it); coupled weight decay is added to the gradient after clipping, as torch's
+optimizers do. Invariance answers of LBFGS, Muon and Adafactor hold while their fixed
+thresholds stay inactive (the answer's ``why`` says which).
 """
 
 from __future__ import annotations
@@ -29,8 +37,8 @@ from .optimizer_catalog import EPS_MAP, INVARIANT, LR_MAP, optimizer_catalog
 NOT_DERIVED = "not derived (measure it)"
 GRADIENT_POWER = {  # rescalings that multiply every gradient by f ** power
     "loss": 1,
-    "targets (squared error)": 2,  # targets and the network's output together
-    "targets (absolute error)": 1,
+    "targets and output (squared error)": 2,  # both multiplied by f
+    "targets and output (absolute error)": 1,
 }
 RESCALINGS = (
     *GRADIENT_POWER,
@@ -57,6 +65,7 @@ LOSS_SCALE_POWERS: dict[str, tuple[tuple[str, int], ...] | None] = {
     NO_EQUIVALENT: None,
 }
 DECOUPLED_DECAY = ("AdamW", "Muon", "Adafactor")  # decay outside the gradient
+SIGN_BASED = ("Rprop",)  # steps from gradient signs: clipping by a norm is invisible
 RECTIFIED = ("RAdam",)  # unnormalised first steps, normalised later ones
 ORDER = (
     "loss",
@@ -227,10 +236,17 @@ def _family_rule(
         if coupled or decoupled:
             change["decay"] = 2 if coupled else 1
         return _Rule(
-            change, "the same function; its gradient shrinks by f", first_layer=True
+            change,
+            "the same function (bias-free first layer, normalisation eps 0); its "
+            "gradient shrinks by f",
+            first_layer=True,
         )
     if rescaling == "first-layer init":
-        return _Rule(None, "a different function: no optimizer setting undoes it")
+        return _Rule(
+            None,
+            "a different function: no optimizer setting alone undoes it (inputs × f "
+            "with the inputs rule inverted is an equivalent that changes the data)",
+        )
     if rescaling == "lr":
         if normalised or decoupled:
             return _Rule(None, "the step is lr × a direction that does not scale")
@@ -285,7 +301,10 @@ def equivalent_settings(
         and "weight_decay" not in inspect.signature(entry.spec.cls).parameters
     ):
         raise ValueError(f"{optimizer} has no weight decay: give weight_decay=False")
-    decoupled = weight_decay and any(optimizer.startswith(n) for n in DECOUPLED_DECAY)
+    decoupled = weight_decay and (
+        any(optimizer.startswith(n) for n in DECOUPLED_DECAY)
+        or bool(entry.spec.options.get("decoupled_weight_decay", False))
+    )
     coupled = weight_decay and not decoupled
 
     def result(rule: _Rule) -> Equivalent:
@@ -303,11 +322,17 @@ def equivalent_settings(
         change = {name: power * p for name, power in powers}
         if coupled:
             change["decay"] = -p  # f^p g + λθ = f^p (g + λθ / f^p)
-        if clipping:
+        if clipping and optimizer not in SIGN_BASED:
             change["clip"] = -p  # clipping f^p g at M = f^p × clipping g at M / f^p
         return result(_Rule(change, f"every gradient × f^{p}: {entry.why}"))
     if rescaling == "inputs (normalised first layer)":
-        return result(_Rule({}, "the normalisation removes the inputs' scale exactly"))
+        return result(
+            _Rule(
+                {},
+                "a bias-free first layer followed by a normalisation with eps 0 "
+                "removes the inputs' scale exactly",
+            )
+        )
     family = _family(optimizer, entry)
     if family is None:
         return result(
@@ -326,15 +351,17 @@ def equivalent_settings(
     )
     if family != "rectified":
         return result(_family_rule(family == "normalised", rescaling, **options))
-    # RAdam: unnormalised momentum steps first, Adam's later: both rules must agree
+    # RAdam: unnormalised momentum steps first (5 at beta2 = 0.999, without eps),
+    # Adam's later: both rules must agree
     early, late = (_family_rule(n, rescaling, **options) for n in (False, True))
+    if rescaling == "eps":
+        early = _Rule({}, "its unnormalised first steps do not use eps")
     if early.change == late.change and early.first_layer == late.first_layer:
         return result(late)
     return result(
         _Rule(
             None,
-            "its first steps need the gradient-step rule "
-            f"({result(early).label()}), the later ones the normalised rule "
-            f"({result(late).label()})",
+            f"its unnormalised first steps need {result(early).label()}, the later, "
+            f"normalised ones {result(late).label()}",
         )
     )

@@ -28,8 +28,8 @@ def test_the_loss_row_is_the_catalog_map(name):
     "optimizer, rescaling, options, expected",
     [
         ("SGD", "loss", {}, "lr × f"),
-        ("SGD", "targets (squared error)", {}, "lr × f²"),
-        ("Adam", "targets (absolute error)", {}, "eps / f"),
+        ("SGD", "targets and output (squared error)", {}, "lr × f²"),
+        ("Adam", "targets and output (absolute error)", {}, "eps / f"),
         ("Adam", "loss", {"weight_decay": True}, "eps / f, decay / f"),
         (
             "AdamW",
@@ -77,7 +77,7 @@ def test_labels(optimizer, rescaling, options, expected):
         ("SGD", Setting(loss=F), "loss", {"weight_decay": True, "clipping": True}),
         ("Adam", Setting(loss=F), "loss", {"weight_decay": True, "clipping": True}),
         ("AdamW", Setting(loss=F), "loss", {"weight_decay": True, "clipping": True}),
-        ("Adam", Setting(targets=F), "targets (squared error)", {}),
+        ("Adam", Setting(targets=F), "targets and output (squared error)", {}),
         ("SGD", Setting(lr=F), "lr", {"weight_decay": True, "clipping": True}),
         ("NAdam", Setting(eps=F), "eps", {"weight_decay": True}),
         ("RMSprop", Setting(decay=F), "weight decay", {"weight_decay": True}),
@@ -133,3 +133,41 @@ def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="changes the loss or the first layer"):
         equivalent_settings("SGD", "lr").apply(2.0, lr=1e-3)
     assert len(RESCALINGS) == len(set(RESCALINGS))
+
+
+FAMILY_RESCALINGS = {  # rescaling: (the rescaled set-up, weight decay, clipping)
+    "loss": (Setting(loss=F), True, True),
+    "lr": (Setting(lr=F), True, True),
+    "eps": (Setting(eps=F), True, True),
+    "weight decay": (Setting(decay=F), True, False),
+    "clip threshold": (Setting(clip=F), False, True),
+    "inputs": (Setting(inputs=F), True, False),
+}
+FAMILY_MEMBERS = [
+    name
+    for name, entry in optimizer_catalog().items()
+    if entry.model == "dense" and entry.loss_scale in ("≡ lr × α", "≡ eps / α")
+]
+
+
+@pytest.mark.parametrize("rescaling", list(FAMILY_RESCALINGS))
+@pytest.mark.parametrize("optimizer", FAMILY_MEMBERS)
+def test_every_family_rule_reproduces_the_rescaled_run_for_every_member(
+    study, optimizer, rescaling
+):
+    rescaled, decays, clips = FAMILY_RESCALINGS[rescaling]
+    answer = equivalent_settings(
+        optimizer, rescaling, weight_decay=decays, clipping=clips
+    )
+    if not answer.exists:
+        pytest.skip(f"{optimizer}, {rescaling}: {answer.label()}")
+    match = study.find_equivalent(
+        optimizer_catalog()[optimizer].spec,
+        rescaled,
+        [("answer", answer.setting(F))],
+        exact=EXACT,
+        first_ratio=1 / F if rescaling == "inputs" else 1.0,
+        weight_decay=1e-2 if decays else None,
+        max_grad_norm=0.05 if clips else None,
+    )
+    assert match.label == "answer", (answer.label(), match.distances)
