@@ -62,8 +62,9 @@ book: setup
 # Tests and chapters run side by side, one pytest-xdist worker per CPU (--dist loadscope keeps
 # a notebook's cells together, in order, on one worker), each on one thread: the chapters' small
 # tensors gain little from a second thread, and two chapters at once run almost twice as fast.
-# The stored outputs come from two threads, so this also checks another thread count.
-PARALLEL := OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --dist loadscope
+# The stored outputs come from two threads, so this also checks another thread count. The
+# slowest chapter starts first (conftest.py orders it ahead, --no-loadscope-reorder keeps that).
+PARALLEL := OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n auto --dist loadscope --no-loadscope-reorder
 
 test: setup lint
 	$(PARALLEL)

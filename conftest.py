@@ -54,3 +54,37 @@ def _compare_statistically(self, test, ref, skip_compare=None):
 
 
 IPyNbCell.compare_outputs = _compare_statistically
+
+
+def _recorded_seconds() -> dict[str, float]:
+    """Each chapter's last execution time (book/status.json), by notebook stem."""
+    import json
+    from pathlib import Path
+
+    status = Path(__file__).resolve().parent / "book" / "status.json"
+    if not status.is_file():
+        return {}
+    return {
+        stem: rec.get("seconds", 0.0)
+        for stem, rec in json.loads(status.read_text()).items()
+    }
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Run the slowest chapter first, then the unit tests, then the other chapters.
+
+    With one worker per CPU (``make test``: ``--dist loadscope --no-loadscope-reorder``)
+    each worker holds two pending modules; the slowest chapter then starts at once and
+    shares its worker with a short test module, while the other worker takes the rest.
+    Without workers the order changes nothing but the order.
+    """
+    seconds = _recorded_seconds()
+    notebooks = {item.path.stem for item in items if item.path.suffix == ".ipynb"}
+    slowest = max(notebooks, key=lambda stem: seconds.get(stem, 0.0), default=None)
+
+    def rank(item) -> int:
+        if item.path.suffix != ".ipynb":
+            return 1
+        return 0 if item.path.stem == slowest else 2
+
+    items.sort(key=rank)  # stable: the order within each group is kept
