@@ -19,8 +19,8 @@ from numbers import Real
 
 #: Two means of n seeds drawn afresh differ with standard error sqrt((s1² + s2²) / n);
 #: a chapter prints dozens of them, so a stored mean is accepted within this many
-#: standard errors (the stored and the new sd both count: a stored sd that came out small
-#: by chance must not make the test fail).
+#: standard errors (the stored and the new sd both count: a stored sd that came out
+#: small by chance must not make the test fail).
 MEAN_TOLERANCE_SDS = 4.0
 #: The sd of a few seeds scatters by large factors between executions; a new sd outside
 #: this factor of the stored one means the setting behaves differently, not by chance.
@@ -248,9 +248,10 @@ def consistent(stored: str, new: str) -> bool:
 
     Both texts must be identical apart from their "mean ± sd" outcomes (and the spaces
     that align columns around them); each new mean must lie within
-    max(4·sqrt((sd_stored² + sd_new²) / n), half a unit of the last printed digit) of the
-    stored one (n = 2 where it is not printed), and, from n = 5 seeds on, the two sds
-    within a factor of 10. Seed counts ("n = 5") and divergence notes must match exactly.
+    max(4·sqrt((sd_stored² + sd_new²) / n), half a unit of the last printed digit) of
+    the stored one (n = 2 where it is not printed), and, from n = 5 seeds on, the two
+    sds within a factor of 10. Seed counts ("n = 5") and divergence notes must match
+    exactly.
     """
     if stored == new:
         return True
