@@ -9,13 +9,16 @@ trains the rescaled set-up and each candidate for every seed and reports the fir
 candidate whose whole parameter trajectory matches within a tolerance.
 
 Element-wise optimizers train all seeds at once (``train_batched``); others (Adafactor)
-train one seed at a time with ``train``. Clipping has no guard by default (torch's fixed
-1e-6 does not scale with the gradient, so the exact maps need ``clip_guard=0``).
+train one seed at a time with ``train``. Clipping has no guard by default (torch's
+fixed 1e-6 does not scale with the gradient, so the exact maps need ``clip_guard=0``).
+A float64 study runs with float64 as torch's default dtype, in which optimizers keep
+their scalar state (ASGD's step size: in float32, lr × f rounds unlike lr).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +72,19 @@ class Setting:
 
 def _same(eps: float) -> float:
     return eps
+
+
+@contextmanager
+def default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """Make ``dtype`` torch's default dtype inside the block (then restore it)."""
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
 
 
 @dataclass(frozen=True)
@@ -185,6 +201,9 @@ class EquivalenceStudy:
     def first_weight(self) -> str:
         return f"{self.first_layer}.weight"
 
+    def first_weight_shape(self) -> torch.Size:
+        return self.make_model(self.seeds[0]).get_parameter(self.first_weight).shape
+
     def first_weight_slice(self) -> slice:
         """Where the first layer's weight sits in a recorded (flattened) trajectory."""
         start = 0
@@ -208,6 +227,14 @@ class EquivalenceStudy:
         setting = Setting() if setting is None else setting
         decay = optimizer.weight_decay if weight_decay is None else weight_decay
         models = [self.make_model(seed) for seed in self.seeds]
+        # optimizers keep scalar state in the default dtype: float64 for a float64 study
+        float64 = next(models[0].parameters()).dtype == torch.float64
+        with default_dtype(torch.float64 if float64 else torch.get_default_dtype()):
+            return self._train(
+                models, optimizer, setting, decay, max_grad_norm, clip_guard
+            )
+
+    def _train(self, models, optimizer, setting, decay, max_grad_norm, clip_guard):
         with torch.no_grad():
             for model in models:
                 model.get_parameter(self.first_weight).mul_(setting.first_init)
@@ -286,11 +313,12 @@ class EquivalenceStudy:
         candidates: Sequence[tuple[str, Setting] | tuple[str, Setting, OptimizerSpec]],
         *,
         exact: float,
-        first_ratio: float = 1.0,
+        first_ratio: float | Sequence[float] = 1.0,
         try_all: bool = False,
         weight_decay: float | None = None,
         max_grad_norm: float | None = None,
         clip_guard: float = 0.0,
+        rescaled_study: EquivalenceStudy | None = None,
     ) -> Match:
         """Train ``rescaled`` and the candidates (in order) and return the first whose
         trajectory lies within ``exact`` of the rescaled one (``run_distance``, all
@@ -298,10 +326,15 @@ class EquivalenceStudy:
         ``OptimizerSpec`` (a map that changes an option, e.g. an initial accumulator).
 
         ``first_ratio``: the rescaled run's first-layer weight is ``first_ratio`` times
-        the candidate's (inputs × f: 1/f), so it is divided out before comparing.
+        the candidate's (inputs × f: 1/f), so it is divided out before comparing; one
+        ratio per input column when the inputs are rescaled feature by feature.
+        ``rescaled_study``: train the rescaled set-up on another study (the same seeds,
+        steps and architecture; other data, e.g. inputs scaled per feature, or other
+        initial weights) and the candidates on this one.
         """
         exact = positive_float("exact", exact, allow_zero=True)
-        first_ratio = positive_float("first_ratio", first_ratio)
+        ratio = self._first_ratio(first_ratio)
+        source = self if rescaled_study is None else self._compatible(rescaled_study)
         if optimizer.eps is None and rescaled.changes_eps:
             return Match(NO_EPS, float("nan"), {})
         options = dict(
@@ -309,8 +342,8 @@ class EquivalenceStudy:
             max_grad_norm=max_grad_norm,
             clip_guard=clip_guard,
         )
-        target = self.run(optimizer, rescaled, **options).trajectory
-        target[:, :, self.first_weight_slice()] /= first_ratio
+        target = source.run(optimizer, rescaled, **options).trajectory
+        target[:, :, self.first_weight_slice()] /= ratio
         distances: dict[str, float] = {}
         match = None
         for label, candidate, *spec in candidates:
@@ -326,6 +359,38 @@ class EquivalenceStudy:
         if match is None:
             return Match(NO_EQUIVALENT, float("nan"), distances)
         return Match(match, distances[match], distances)
+
+    def _first_ratio(self, first_ratio: float | Sequence[float]) -> float | np.ndarray:
+        """``first_ratio`` as a factor on the flattened first-layer weight."""
+        if np.ndim(first_ratio) == 0:
+            return positive_float("first_ratio", first_ratio)
+        ratio = np.asarray(first_ratio, dtype=float)
+        rows, columns = self.first_weight_shape()
+        if ratio.shape != (columns,) or not (np.isfinite(ratio) & (ratio > 0)).all():
+            raise ValueError(
+                f"first_ratio must be a positive number or {columns} positive numbers "
+                f"(one per input column), got {first_ratio!r}"
+            )
+        return np.tile(ratio, rows)  # row-major: column j of every row
+
+    def _compatible(self, other: EquivalenceStudy) -> EquivalenceStudy:
+        """``other``, checked to record trajectories comparable with this study's."""
+        if not isinstance(other, EquivalenceStudy):
+            raise TypeError(
+                f"rescaled_study must be an EquivalenceStudy, got {other!r}"
+            )
+        same = ("seeds", "num_steps", "record_every", "first_layer")
+        differ = [n for n in same if getattr(other, n) != getattr(self, n)]
+        if other.inputs.shape != self.inputs.shape:
+            differ.append("inputs' shape")
+        if other.first_weight_shape() != self.first_weight_shape():
+            differ.append("first layer's shape")
+        if differ:
+            raise ValueError(
+                "rescaled_study must train the same architecture for the same seeds "
+                f"and steps on data of the same shape; it differs in {differ}"
+            )
+        return other
 
 
 def _padded(values: np.ndarray, length: int) -> np.ndarray:

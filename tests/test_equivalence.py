@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -11,6 +13,7 @@ from helpers.equivalence import (
     EquivalenceStudy,
     OptimizerSpec,
     Setting,
+    default_dtype,
 )
 
 F = 4.0
@@ -61,6 +64,58 @@ def test_input_scale_map_with_first_ratio(study):
         first_ratio=1 / F,
     )
     assert match.label != NO_EQUIVALENT and match.distance <= EXACT
+
+
+def test_inputs_rescaled_per_feature_on_another_study(study):
+    uniform = dataclasses.replace(study, inputs=F * study.inputs)
+    layer_1_map = [("layer 1: init × f, lr × f²", Setting(first_init=F, first_lr=F**2))]
+    same = study.find_equivalent(
+        SGD,
+        Setting(),
+        layer_1_map,
+        exact=EXACT,
+        first_ratio=[1 / F] * 3,
+        rescaled_study=uniform,
+    )
+    assert same.label != NO_EQUIVALENT  # one ratio per column, all equal: the map
+    per_feature = torch.tensor([1.0, F, 1.0], dtype=torch.float64)
+    mixed = study.find_equivalent(
+        SGD,
+        Setting(),
+        layer_1_map,
+        exact=EXACT,
+        first_ratio=(1 / per_feature).tolist(),
+        rescaled_study=dataclasses.replace(study, inputs=per_feature * study.inputs),
+    )
+    assert mixed.label == NO_EQUIVALENT and mixed.misses[0] > 1e-6
+    with pytest.raises(ValueError, match="one per input column"):
+        study.find_equivalent(SGD, Setting(), [], exact=EXACT, first_ratio=[1.0, 2.0])
+    with pytest.raises(ValueError, match="num_steps"):
+        study.find_equivalent(
+            SGD,
+            Setting(),
+            [],
+            exact=EXACT,
+            rescaled_study=dataclasses.replace(study, num_steps=3),
+        )
+    with pytest.raises(TypeError, match="EquivalenceStudy"):
+        study.find_equivalent(
+            SGD, Setting(), [], exact=EXACT, rescaled_study=study.inputs
+        )
+
+
+def test_asgd_scalars_follow_the_study_dtype(study):
+    # ASGD keeps its step size in a tensor of the default dtype: in float32, lr × 10 is
+    # rounded differently from lr, and loss × 10 ≡ lr × 10 would hold to 1e-8 only
+    asgd = OptimizerSpec(torch.optim.ASGD, lr=0.005, options={"lambd": 0.0})
+    match = study.find_equivalent(
+        asgd, Setting(loss=10.0), [("lr × f", Setting(lr=10.0))], exact=EXACT
+    )
+    assert match.label == "lr × f", match.distances
+    assert torch.get_default_dtype() == torch.float32  # restored
+    with pytest.raises(TypeError, match="floating-point"):
+        with default_dtype(torch.int64):
+            pass
 
 
 def test_clipping_map_and_recorded_norms(study):
