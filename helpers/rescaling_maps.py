@@ -44,6 +44,7 @@ RESCALINGS = (
     *GRADIENT_POWER,
     "inputs",
     "inputs (normalised first layer)",
+    "inputs (per feature)",
     "first-layer init",
     "first-layer init (normalised first layer)",
     "lr",
@@ -331,6 +332,16 @@ def equivalent_settings(
                 {},
                 "a bias-free first layer followed by a normalisation with eps 0 "
                 "removes the inputs' scale exactly",
+            )
+        )
+    if rescaling == "inputs (per feature)":
+        return result(
+            _Rule(
+                None,
+                "input column j × f_j needs, column by column, the inputs rule with "
+                "f_j (init × f_j and lr × f_j², or lr × f_j and eps / f_j), and one "
+                "weight tensor takes one lr and one eps; a normalisation over the "
+                "hidden units does not remove it either",
             )
         )
     family = _family(optimizer, entry)

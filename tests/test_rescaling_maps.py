@@ -135,6 +135,13 @@ def test_bad_input_is_refused():
     assert len(RESCALINGS) == len(set(RESCALINGS))
 
 
+@pytest.mark.parametrize("optimizer", list(optimizer_catalog()))
+def test_inputs_scaled_per_feature_have_no_optimizer_equivalent(optimizer):
+    answer = equivalent_settings(optimizer, "inputs (per feature)")
+    assert not answer.exists and answer.label() == "no simple equivalent"
+    assert "column by column" in answer.why
+
+
 FAMILY_RESCALINGS = {  # rescaling: (the rescaled set-up, weight decay, clipping)
     "loss": (Setting(loss=F), True, True),
     "lr": (Setting(lr=F), True, True),
