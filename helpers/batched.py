@@ -30,7 +30,7 @@ from torch import nn
 from torch.func import functional_call, stack_module_state
 
 from ._checks import positive_float, positive_int
-from .training import LossFn
+from .training import LossFn, default_dtype, parameter_dtype
 
 ELEMENTWISE_OPTIMIZERS = (
     torch.optim.SGD,
@@ -236,84 +236,90 @@ def train_batched(
     reference = params[names[0]]
     loss_scales = _per_model("loss_scales", loss_scales, num_models, reference)
     lr_scales = _per_model("lr_scales", lr_scales, num_models, reference)
-    optimizer = make_optimizer(params)
-    if not isinstance(optimizer, ELEMENTWISE_OPTIMIZERS):
-        accepted = ", ".join(o.__name__ for o in ELEMENTWISE_OPTIMIZERS)
-        raise TypeError(
-            f"make_optimizer must return an element-wise optimizer ({accepted}), "
-            f"got {type(optimizer).__name__}"
-        )
-    template = models[0]
-
-    def model_loss(
-        p: dict[str, torch.Tensor],
-        b: dict[str, torch.Tensor],
-        x: torch.Tensor,
-        y: torch.Tensor,
-    ) -> torch.Tensor:
-        return loss_fn(functional_call(template, (p, b), (x,)), y)
-
-    data_axis = 0 if per_model_data or batch_size is not None else None
-    batched_loss = torch.vmap(model_loss, in_dims=(0, 0, data_axis, data_axis))
-    shared_loss = torch.vmap(model_loss, in_dims=(0, 0, None, None))
-    batches = (
-        _minibatches(inputs, targets, num_models, batch_size, sample_seed, sample_axis)
-        if batch_size is not None
-        else None
-    )
-    evaluations: dict[str, list[np.ndarray]] = {name: [] for name in evaluate_on}
-    evaluated_at: list[int] = []
-
-    def evaluate(step: int) -> None:
-        with torch.no_grad():
-            for name, (x, y) in evaluate_on.items():
-                values = shared_loss(params, buffers, x, y)
-                evaluations[name].append(values.detach().double().cpu().numpy())
-        evaluated_at.append(step)
-
-    losses = np.full((num_models, num_steps), np.nan)
-    diverged_at: list[int | None] = [None] * num_models
-    snapshots = [_flat(params, names, num_models)] if record_trajectory else []
-    grad_norms = (
-        np.full((num_models, num_steps), np.nan) if max_grad_norm is not None else None
-    )
-    if evaluate_on:
-        evaluate(0)
-    for step in range(num_steps):
-        optimizer.zero_grad(set_to_none=True)
-        x, y = next(batches) if batches is not None else (inputs, targets)
-        per_model = batched_loss(params, buffers, x, y)
-        if loss_scales is not None:
-            per_model = per_model * loss_scales
-        values = per_model.detach().double().cpu().numpy()
-        for i in np.flatnonzero(~np.isfinite(values)):
-            if diverged_at[i] is None:
-                diverged_at[i] = step
-        alive = np.array([d is None or d == step for d in diverged_at])
-        losses[alive, step] = values[alive]
-        if all(d is not None for d in diverged_at):
-            losses = losses[:, : step + 1]
-            grad_norms = None if grad_norms is None else grad_norms[:, : step + 1]
-            break
-        per_model.sum().backward()
-        if max_grad_norm is not None:
-            norms = clip_per_model_(
-                [params[n].grad for n in names], max_grad_norm, clip_guard
+    # optimizers keep scalar state in the default dtype: the models' dtype here
+    with default_dtype(parameter_dtype(params.values())):
+        optimizer = make_optimizer(params)
+        if not isinstance(optimizer, ELEMENTWISE_OPTIMIZERS):
+            accepted = ", ".join(o.__name__ for o in ELEMENTWISE_OPTIMIZERS)
+            raise TypeError(
+                f"make_optimizer must return an element-wise optimizer ({accepted}), "
+                f"got {type(optimizer).__name__}"
             )
-            grad_norms[:, step] = norms.detach().double().cpu().numpy()
-        if lr_scales is None:
-            optimizer.step()
-        else:
-            before = {n: params[n].detach().clone() for n in names}
-            optimizer.step()
+        template = models[0]
+
+        def model_loss(
+            p: dict[str, torch.Tensor],
+            b: dict[str, torch.Tensor],
+            x: torch.Tensor,
+            y: torch.Tensor,
+        ) -> torch.Tensor:
+            return loss_fn(functional_call(template, (p, b), (x,)), y)
+
+        data_axis = 0 if per_model_data or batch_size is not None else None
+        batched_loss = torch.vmap(model_loss, in_dims=(0, 0, data_axis, data_axis))
+        shared_loss = torch.vmap(model_loss, in_dims=(0, 0, None, None))
+        batches = (
+            _minibatches(
+                inputs, targets, num_models, batch_size, sample_seed, sample_axis
+            )
+            if batch_size is not None
+            else None
+        )
+        evaluations: dict[str, list[np.ndarray]] = {name: [] for name in evaluate_on}
+        evaluated_at: list[int] = []
+
+        def evaluate(step: int) -> None:
             with torch.no_grad():
-                for n in names:
-                    scale = lr_scales.reshape(-1, *([1] * (params[n].ndim - 1)))
-                    params[n].copy_(before[n] + scale * (params[n] - before[n]))
-        if record_trajectory and (step + 1) % record_every == 0:
-            snapshots.append(_flat(params, names, num_models))
-        if evaluate_on and (step + 1) % record_every == 0:
-            evaluate(step + 1)
+                for name, (x, y) in evaluate_on.items():
+                    values = shared_loss(params, buffers, x, y)
+                    evaluations[name].append(values.detach().double().cpu().numpy())
+            evaluated_at.append(step)
+
+        losses = np.full((num_models, num_steps), np.nan)
+        diverged_at: list[int | None] = [None] * num_models
+        snapshots = [_flat(params, names, num_models)] if record_trajectory else []
+        grad_norms = (
+            np.full((num_models, num_steps), np.nan)
+            if max_grad_norm is not None
+            else None
+        )
+        if evaluate_on:
+            evaluate(0)
+        for step in range(num_steps):
+            optimizer.zero_grad(set_to_none=True)
+            x, y = next(batches) if batches is not None else (inputs, targets)
+            per_model = batched_loss(params, buffers, x, y)
+            if loss_scales is not None:
+                per_model = per_model * loss_scales
+            values = per_model.detach().double().cpu().numpy()
+            for i in np.flatnonzero(~np.isfinite(values)):
+                if diverged_at[i] is None:
+                    diverged_at[i] = step
+            alive = np.array([d is None or d == step for d in diverged_at])
+            losses[alive, step] = values[alive]
+            if all(d is not None for d in diverged_at):
+                losses = losses[:, : step + 1]
+                grad_norms = None if grad_norms is None else grad_norms[:, : step + 1]
+                break
+            per_model.sum().backward()
+            if max_grad_norm is not None:
+                norms = clip_per_model_(
+                    [params[n].grad for n in names], max_grad_norm, clip_guard
+                )
+                grad_norms[:, step] = norms.detach().double().cpu().numpy()
+            if lr_scales is None:
+                optimizer.step()
+            else:
+                before = {n: params[n].detach().clone() for n in names}
+                optimizer.step()
+                with torch.no_grad():
+                    for n in names:
+                        scale = lr_scales.reshape(-1, *([1] * (params[n].ndim - 1)))
+                        params[n].copy_(before[n] + scale * (params[n] - before[n]))
+            if record_trajectory and (step + 1) % record_every == 0:
+                snapshots.append(_flat(params, names, num_models))
+            if evaluate_on and (step + 1) % record_every == 0:
+                evaluate(step + 1)
     trajectory = np.stack(snapshots, axis=1) if record_trajectory else None
     if trajectory is not None:
         for i, d in enumerate(diverged_at):
@@ -375,7 +381,11 @@ def _minibatches(
     num_samples = inputs.shape[sample_axis]
     rows = torch.arange(num_models).unsqueeze(1)
     while True:
-        order = torch.argsort(torch.rand(num_models, num_samples, generator=generator))
+        # float32 draws whatever the default dtype: the same order for every model dtype
+        uniform = torch.rand(
+            num_models, num_samples, generator=generator, dtype=torch.float32
+        )
+        order = torch.argsort(uniform)
         order = order.to(inputs.device)
         for start in range(0, num_samples - batch_size + 1, batch_size):
             index = order[:, start : start + batch_size]

@@ -17,8 +17,7 @@ their scalar state (ASGD's step size: in float32, lr × f rounds unlike lr).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,19 +71,6 @@ class Setting:
 
 def _same(eps: float) -> float:
     return eps
-
-
-@contextmanager
-def default_dtype(dtype: torch.dtype) -> Iterator[None]:
-    """Make ``dtype`` torch's default dtype inside the block (then restore it)."""
-    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
-        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
-    previous = torch.get_default_dtype()
-    torch.set_default_dtype(dtype)
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(previous)
 
 
 @dataclass(frozen=True)
@@ -227,12 +213,7 @@ class EquivalenceStudy:
         setting = Setting() if setting is None else setting
         decay = optimizer.weight_decay if weight_decay is None else weight_decay
         models = [self.make_model(seed) for seed in self.seeds]
-        # optimizers keep scalar state in the default dtype: float64 for a float64 study
-        float64 = next(models[0].parameters()).dtype == torch.float64
-        with default_dtype(torch.float64 if float64 else torch.get_default_dtype()):
-            return self._train(
-                models, optimizer, setting, decay, max_grad_norm, clip_guard
-            )
+        return self._train(models, optimizer, setting, decay, max_grad_norm, clip_guard)
 
     def _train(self, models, optimizer, setting, decay, max_grad_norm, clip_guard):
         with torch.no_grad():

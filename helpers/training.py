@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +23,33 @@ from ._checks import positive_int
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 PROGRESS_ENV_VAR = "SCALEBOOK_PROGRESS"
+
+
+@contextmanager
+def default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    """Make ``dtype`` torch's default dtype inside the block (then restore it)."""
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def parameter_dtype(parameters) -> torch.dtype:
+    """The dtype a training run should make torch's default: float64 when the first
+    floating-point parameter is float64, else the current default.
+
+    Some optimizers keep scalar state in the default dtype (ASGD's step size, say), so
+    a float64 model trained under a float32 default is rounded to float32 there."""
+    for p in parameters:
+        if p.is_floating_point():
+            return (
+                torch.float64 if p.dtype == torch.float64 else torch.get_default_dtype()
+            )
+    return torch.get_default_dtype()
 
 
 @dataclass
@@ -124,56 +152,59 @@ def train(
     )
     record_every = positive_int("record_every", record_every)
 
-    gen = torch.Generator().manual_seed(seed)
-    losses: list[float] = []
-    snapshots = [flat_parameters(model)] if record_trajectory else []
-    diverged_at = None
-    show = _progress_enabled(progress)
-    order = torch.arange(num_samples)
-    for step in range(total):
-        position = step % steps_per_epoch
-        if position == 0 and batch_size < num_samples:
-            order = torch.randperm(num_samples, generator=gen)
-        index = order[position * batch_size : (position + 1) * batch_size].to(
-            inputs.device
-        )
-        x, y = (
-            (inputs, targets)
-            if batch_size == num_samples
-            else (inputs[index], targets[index])
-        )
-        optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x), y)
-        value = float(loss.detach())
-        losses.append(value)
-        if not math.isfinite(value):
-            diverged_at = step
-            break
-        if isinstance(optimizer, torch.optim.LBFGS):  # it evaluates loss and gradient
+    with default_dtype(parameter_dtype(model.parameters())):
+        gen = torch.Generator().manual_seed(seed)
+        losses: list[float] = []
+        snapshots = [flat_parameters(model)] if record_trajectory else []
+        diverged_at = None
+        show = _progress_enabled(progress)
+        order = torch.arange(num_samples)
+        for step in range(total):
+            position = step % steps_per_epoch
+            if position == 0 and batch_size < num_samples:
+                order = torch.randperm(num_samples, generator=gen)
+            index = order[position * batch_size : (position + 1) * batch_size].to(
+                inputs.device
+            )
+            x, y = (
+                (inputs, targets)
+                if batch_size == num_samples
+                else (inputs[index], targets[index])
+            )
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            value = float(loss.detach())
+            losses.append(value)
+            if not math.isfinite(value):
+                diverged_at = step
+                break
+            if isinstance(
+                optimizer, torch.optim.LBFGS
+            ):  # it evaluates loss and gradient
 
-            def closure(x=x, y=y) -> torch.Tensor:
-                optimizer.zero_grad(set_to_none=True)
-                again = loss_fn(model(x), y)
-                again.backward()
+                def closure(x=x, y=y) -> torch.Tensor:
+                    optimizer.zero_grad(set_to_none=True)
+                    again = loss_fn(model(x), y)
+                    again.backward()
+                    if before_step is not None:
+                        before_step(model)
+                    return again
+
+                optimizer.step(closure)
+            else:
+                loss.backward()
                 if before_step is not None:
                     before_step(model)
-                return again
-
-            optimizer.step(closure)
-        else:
-            loss.backward()
-            if before_step is not None:
-                before_step(model)
-            optimizer.step()
-        if record_trajectory and (step + 1) % record_every == 0:
-            snapshots.append(flat_parameters(model))
-        if show and (step + 1) % max(1, total // 50) == 0:
-            print(
-                f"\rstep {step + 1}/{total} loss {value:.4g}",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
+                optimizer.step()
+            if record_trajectory and (step + 1) % record_every == 0:
+                snapshots.append(flat_parameters(model))
+            if show and (step + 1) % max(1, total // 50) == 0:
+                print(
+                    f"\rstep {step + 1}/{total} loss {value:.4g}",
+                    end="",
+                    file=sys.stderr,
+                    flush=True,
+                )
     if show:
         print(file=sys.stderr)
     trajectory = np.stack(snapshots) if record_trajectory else None

@@ -13,8 +13,8 @@ from helpers.equivalence import (
     EquivalenceStudy,
     OptimizerSpec,
     Setting,
-    default_dtype,
 )
+from helpers.training import default_dtype
 
 F = 4.0
 EXACT = 1e-12

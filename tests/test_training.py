@@ -287,3 +287,57 @@ def test_lbfgs_runs_before_step_once_per_evaluation():
         before_step=lambda m: calls.append(1),
     )
     assert len(calls) == 4
+
+
+def _asgd_runs(run) -> tuple[np.ndarray, np.ndarray]:
+    """Loss × 10 and lr × 10 under ASGD (lambd 0), whose step size is a tensor of the
+    default dtype: the two runs agree to float64 rounding only if training makes the
+    model's dtype the default."""
+    x = torch.randn(
+        32, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
+    )
+    y = x.sum(dim=1, keepdim=True)
+    out = []
+    for loss_factor, lr in [(10.0, 0.005), (1.0, 0.05)]:
+
+        def loss(pred, target, f=loss_factor):
+            return f * nn.functional.mse_loss(pred, target)
+
+        out.append(run(loss, lr, x, y))
+    return out
+
+
+def test_train_runs_under_the_models_dtype():
+    def run(loss, lr, x, y):
+        model = mlp([3, 4, 1], seed=0, dtype=torch.float64)
+        opt = torch.optim.ASGD(model.parameters(), lr=lr, lambd=0.0)
+        train(model, loss, x, y, opt, num_steps=20)
+        return flat_parameters(model)
+
+    scaled_loss, scaled_lr = _asgd_runs(run)
+    assert np.abs(scaled_loss - scaled_lr).max() < 1e-14
+    assert torch.get_default_dtype() == torch.float32  # restored
+
+
+def test_train_batched_runs_under_the_models_dtype():
+    def run(loss, lr, x, y):
+        models = [mlp([3, 4, 1], seed=s, dtype=torch.float64) for s in (0, 1)]
+        _, trained = helpers.train_batched(
+            models,
+            loss,
+            x,
+            y,
+            lambda p: torch.optim.ASGD(p.values(), lr=lr, lambd=0.0),
+            num_steps=20,
+        )
+        return np.concatenate([flat_parameters(m) for m in trained])
+
+    scaled_loss, scaled_lr = _asgd_runs(run)
+    assert np.abs(scaled_loss - scaled_lr).max() < 1e-14
+    assert torch.get_default_dtype() == torch.float32
+
+
+def test_default_dtype_rejects_non_floating_dtypes():
+    with pytest.raises(TypeError, match="floating-point"):
+        with helpers.training.default_dtype(torch.int64):
+            pass
