@@ -198,13 +198,24 @@ document.getElementById("page").addEventListener("load", () => {{
       return element && !printRules.some(r => r.style && r.style.display === "none"
         && r.selectorText && element.matches(r.selectorText));
     }});
+    const root = doc.documentElement;
+    const pageWide = root.scrollWidth > root.clientWidth + 1;
+    const figures = [...doc.querySelectorAll("div.cell_output figure > img")];
+    const shrunk = figures
+      .filter(img => img.clientWidth < Math.min(img.naturalWidth, {min_figure}) - 1)
+      .map(img => `${{img.alt.slice(0, 50)}} (${{img.clientWidth}} of ${{img.naturalWidth}} px)`);
     const out = document.createElement("pre");
     out.id = "layout";
-    out.textContent = JSON.stringify({{blocks: blocks.length, wide, shownInPrint}});
+    out.textContent = JSON.stringify({{
+      blocks: blocks.length, wide, shownInPrint, pageWide, figures: figures.length, shrunk
+    }});
     document.body.appendChild(out);
   }}, 500);
 }});
 </script></body></html>"""
+#: the narrowest a figure may be drawn (px), or its own width if smaller: below it the
+#: labels of the book's figures (11 pt at 100 dpi) are too small to read on a phone
+MIN_FIGURE_WIDTH = 560
 #: what printing a page must leave out (the theme's header and sidebars)
 PRINT_HIDDEN = (".bd-header", ".bd-sidebar-primary", ".bd-sidebar-secondary")
 LAYOUT_RESULT = re.compile(r'<pre id="layout">(?P<json>.*?)</pre>', re.S)
@@ -218,7 +229,12 @@ def layout(page: Path, chromium: str, width: int = WIDTHS["laptop"]) -> dict:
         probe = Path(tmp) / "probe.html"
         selectors = ", ".join(json.dumps(selector) for selector in PRINT_HIDDEN)
         probe.write_text(
-            LAYOUT_PROBE.format(src=page.as_uri(), width=width, print_hidden=selectors)
+            LAYOUT_PROBE.format(
+                src=page.as_uri(),
+                width=width,
+                print_hidden=selectors,
+                min_figure=MIN_FIGURE_WIDTH,
+            )
         )
         done = subprocess.run(
             [
@@ -240,15 +256,27 @@ def layout(page: Path, chromium: str, width: int = WIDTHS["laptop"]) -> dict:
 
 
 def layout_problems(page: Path, chromium: str) -> list[str]:
-    """A chapter page's layout problems at laptop width (empty: none)."""
+    """A chapter page's layout problems at laptop width (code that scrolls sideways,
+    sidebars in print) and at phone width (a page that scrolls sideways, figures shrunk
+    below a legible size); empty: none."""
     result = layout(page, chromium)
     if result["blocks"] == 0:
         return ["the layout probe found no code blocks (page not loaded?)"]
     width = WIDTHS["laptop"]
-    return [f"scrolls sideways at {width} px: {line!r}" for line in result["wide"]] + [
+    problems = [f"scrolls sideways at {width} px: {line!r}" for line in result["wide"]]
+    problems += [
         f"printing shows {selector} (no print rule hides it)"
         for selector in result["shownInPrint"]
     ]
+    phone = layout(page, chromium, WIDTHS["phone"])
+    width = WIDTHS["phone"]
+    if phone["pageWide"]:
+        problems.append(f"the page scrolls sideways at {width} px")
+    problems += [
+        f"figure shrunk below {MIN_FIGURE_WIDTH} px at {width} px: {figure}"
+        for figure in phone["shrunk"]
+    ]
+    return problems
 
 
 def image_problem(path: Path) -> str | None:

@@ -170,7 +170,7 @@ def _page_with_block(tmp_path: Path, line: str, box: str, style: str = "") -> Pa
     page.write_text(
         f"<html><head><style>{style}</style></head><body>"
         '<div class="bd-sidebar-primary">navigation</div>'
-        f'<div style="width: 400px"><div class="{box}">'
+        f'<div style="max-width: 400px"><div class="{box}">'
         f"<pre>short\n{line}</pre></div></div></body></html>"
     )
     return page
@@ -183,7 +183,8 @@ PRINT_CSS = "@media print { .bd-sidebar-primary { display: none; } }"
 def test_layout_probe_finds_wide_blocks_and_what_printing_shows(tmp_path):
     wide = _page_with_block(tmp_path, "x = 1  # " + "y" * 200, "cell_input", PRINT_CSS)
     assert check_html.layout_problems(wide, CHROMIUM) == [
-        "scrolls sideways at 1280 px: 'short'"
+        "scrolls sideways at 1280 px: 'short'",
+        "the page scrolls sideways at 390 px",  # the test page lets the block overflow
     ]
     unprinted = tmp_path / "unprinted"
     unprinted.mkdir()
@@ -193,3 +194,27 @@ def test_layout_probe_finds_wide_blocks_and_what_printing_shows(tmp_path):
     ]
     fine = _page_with_block(tmp_path, "x = 1", "cell_output", PRINT_CSS)
     assert check_html.layout_problems(fine, CHROMIUM) == []
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="the layout probe needs Chromium")
+def test_layout_probe_finds_figures_shrunk_on_a_phone(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (800, 400), "white").save(tmp_path / "figure.png")
+    shrinking = "div.cell_output img { max-width: 100%; }"
+    book_css = Path(__file__).parents[1] / "_static" / "custom.css"
+    for name, style, expected in [
+        ("shrunk", shrinking, ["figure shrunk below 560 px at 390 px: a plot ("]),
+        ("legible", book_css.read_text(), []),
+    ]:
+        page = tmp_path / f"{name}.html"
+        page.write_text(
+            f"<html><head><style>{PRINT_CSS} {style}</style></head><body>"
+            '<div class="bd-sidebar-primary">navigation</div>'
+            '<div class="cell_input"><pre>x = 1</pre></div>'
+            '<div class="cell_output"><figure><img alt="a plot" src="figure.png">'
+            "</figure></div></body></html>"
+        )
+        found = check_html.layout_problems(page, CHROMIUM)
+        assert [p[: len(e)] for p, e in zip(found, expected)] == expected, found
+        assert len(found) == len(expected), found
