@@ -203,11 +203,12 @@ document.getElementById("page").addEventListener("load", () => {{
     const figures = [...doc.querySelectorAll("div.cell_output figure > img")];
     const shrunk = figures
       .filter(img => img.clientWidth < Math.min(img.naturalWidth, {min_figure}) - 1)
-      .map(img => `${{img.alt.slice(0, 50)}} (${{img.clientWidth}} of ${{img.naturalWidth}} px)`);
+      .map(img => `${{img.alt.slice(0, 50)}} `
+        + `(${{img.clientWidth}} of ${{img.naturalWidth}} px)`);
     const out = document.createElement("pre");
     out.id = "layout";
     out.textContent = JSON.stringify({{
-      blocks: blocks.length, wide, shownInPrint, pageWide, figures: figures.length, shrunk
+      blocks: blocks.length, wide, shownInPrint, pageWide, shrunk
     }});
     document.body.appendChild(out);
   }}, 500);
