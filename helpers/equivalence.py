@@ -11,8 +11,9 @@ candidate whose whole parameter trajectory matches within a tolerance.
 Element-wise optimizers train all seeds at once (``train_batched``); others (Adafactor)
 train one seed at a time with ``train``. Clipping has no guard by default (torch's
 fixed 1e-6 does not scale with the gradient, so the exact maps need ``clip_guard=0``).
-A float64 study runs with float64 as torch's default dtype, in which optimizers keep
-their scalar state (ASGD's step size: in float32, lr × f rounds unlike lr).
+Both trainers run a float64 model with float64 as torch's default dtype, in which
+optimizers keep their scalar state (ASGD's step size: in float32, lr × f rounds unlike
+lr); see ``helpers.training.parameter_dtype``.
 """
 
 from __future__ import annotations
