@@ -147,6 +147,11 @@ def main() -> None:
         f"{full_set:.2f} s/epoch/run",
         "one epoch each, with test evaluation",
     )
+    add(
+        "Fashion-MNIST epoch, 5 seeds stacked (ch. 1's trainer)",
+        f"{fashion_epoch.stacked_epoch(device):.2f} s/epoch/model",
+        "helpers.fit_epochs_stacked, with test evaluation",
+    )
     for row in batched_trainer.measure(
         [8, 64, 256], steps=100, repeats=3, device=device
     ):

@@ -55,6 +55,7 @@ from .runtime import (
     pick_device,
     seeds,
 )
+from .stacked import StackedMLP, fit_epochs_stacked
 from .sweeps import (
     Crossing,
     RateSweep,
@@ -99,6 +100,7 @@ __all__ = [
     "PALETTE",
     "Scale",
     "Setting",
+    "StackedMLP",
     "RateSweep",
     "Sweep",
     "Table",
@@ -114,6 +116,7 @@ __all__ = [
     "equivalent_settings",
     "evaluate",
     "fit_epochs",
+    "fit_epochs_stacked",
     "flat_parameters",
     "fashion_mnist_subset",
     "format_mean_sd",
