@@ -47,7 +47,7 @@ from .models import INITS, Scale, init_weights_, mlp
 from .optim import KerasAdam
 from .outcomes import Outcome, format_mean_sd, summarize
 from .plotting import PALETTE, use_book_style
-from .rescaling_maps import Equivalent, equivalent_settings
+from .rescaling_maps import NO_DECAY, Equivalent, equivalent_settings
 from .runtime import (
     cpu_model,
     environment_report,
@@ -91,6 +91,7 @@ __all__ = [
     "Identity",
     "KerasAdam",
     "Match",
+    "NO_DECAY",
     "NO_EPS",
     "NO_EQUIVALENT",
     "OptimizerSpec",

@@ -80,7 +80,9 @@ class OptimizerSpec:
     weight decay and other options.
 
     ``eps_option`` turns the (multiplied) eps into the keyword's value, e.g.
-    ``lambda e: (e, 1e-3)`` for Adafactor's pair.
+    ``lambda e: (e, 1e-3)`` for Adafactor's pair. ``first_options`` override options
+    for the first layer's weight alone (ASGD's ``lambd``, Rprop's ``step_sizes``,
+    Adagrad's ``initial_accumulator_value``).
     """
 
     cls: type[torch.optim.Optimizer]
@@ -89,6 +91,7 @@ class OptimizerSpec:
     weight_decay: float = 0.0
     options: Mapping[str, Any] = field(default_factory=dict)
     eps_option: Callable[[float], Any] = _same
+    first_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not (
@@ -124,17 +127,22 @@ class OptimizerSpec:
 
         if issubclass(self.cls, SINGLE_GROUP_OPTIMIZERS):
             first_layer = (setting.first_lr, setting.first_eps, setting.first_decay)
-            if first_layer != (1.0, 1.0, 1.0):
+            if first_layer != (1.0, 1.0, 1.0) or self.first_options:
                 raise ValueError(
                     f"{self.cls.__name__} takes one parameter group: first-layer "
-                    f"factors must be 1, got {first_layer}"
+                    f"factors must be 1, got {first_layer}, {dict(self.first_options)}"
                 )
             return self.cls([group(first + others, 1.0, 1.0, 1.0)], **self.options)
-        groups = [
-            group(first, setting.first_lr, setting.first_eps, setting.first_decay),
-            group(others, 1.0, 1.0, 1.0),
-        ]
-        return self.cls(groups, **self.options)
+        first_group = group(
+            first, setting.first_lr, setting.first_eps, setting.first_decay
+        )
+        groups = [first_group | dict(self.first_options), group(others, 1.0, 1.0, 1.0)]
+        optimizer = self.cls(groups, **self.options)
+        start = self.first_options.get("initial_accumulator_value")
+        if start is not None:  # Adagrad reads it from its constructor only
+            for param in first:
+                optimizer.state[param]["sum"].fill_(start)
+        return optimizer
 
 
 @dataclass(frozen=True)

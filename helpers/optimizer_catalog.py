@@ -35,6 +35,9 @@ class CatalogEntry:
     why: str
     model: str = "dense"
     composite: Composite | None = None
+    # what makes a layer's parameters and steps × beta while its gradients shrink by
+    # beta (a change of units): (setting, power of beta) pairs, applied to one layer
+    frame: tuple[tuple[str, int], ...] = (("lr", 1),)
 
     def __post_init__(self) -> None:
         if self.model not in MODEL_KINDS:
@@ -123,6 +126,7 @@ def optimizer_catalog() -> dict[str, CatalogEntry]:
             "its step size lr / (1 + lambd lr t)^0.75 and decay lambd × step size "
             "follow lr × α only with lambd / α",
             composite=_with_options(asgd, lambda a: Setting(lr=a), {"lambd": -1}),
+            frame=(("lr", 1), ("lambd", -1)),  # its decay factor 1 - lambd × step
         ),
         CatalogEntry(
             "ASGD, lambd = 0",
@@ -135,6 +139,7 @@ def optimizer_catalog() -> dict[str, CatalogEntry]:
             S(optim.Rprop, 1e-3),
             INVARIANT,
             "steps depend on gradient signs only",
+            frame=(("lr", 1), ("step_sizes", 1)),  # step sizes, clamped to bounds
         ),
         CatalogEntry(
             "Adagrad",
@@ -212,6 +217,7 @@ def optimizer_catalog() -> dict[str, CatalogEntry]:
             "two floors from eps1 (machine epsilon by default): a matrix's mean of "
             "g² at eps1 (≡ eps1 / α²) and the second moment at eps1² (≡ eps1 / α); "
             "neither binds in float64",
+            frame=(),  # its step is relative to the parameters' RMS
         ),
         CatalogEntry(
             "LBFGS (one iteration per step)",

@@ -7,14 +7,20 @@ training run without the rescaling, derived from each optimizer's loss-scale map
 ``apply``. Chapter 6 measures every answer it prints; chapter 3 measures the loss row
 for every configuration.
 
-Two families carry every rule: optimizers whose step is proportional to the gradient
-(SGD and its momentum variants: loss × f is learning rate × f) and normalised ones
-(Adam-type: loss × f is eps / f). Any rescaling that multiplies every gradient by f^p
-(the loss, squared-error targets with the output, absolute-error targets) follows the
-optimizer's own loss-scale map with alpha = f^p, whatever its family. The other
-rescalings (inputs, a first-layer initialisation, lr, eps, weight decay, clipping
-threshold) are derived for the two families only; elsewhere the answer is "not
-derived" rather than a claim that none exists.
+Every rule is composed from two maps per optimizer, both in the catalog: its
+loss-scale map L (what multiplying every gradient by alpha is equivalent to: "lr × α"
+for SGD-type steps, "eps / α" for Adam-type ones, "lr × α, eps / α²" for Adadelta ...)
+and its frame map (what makes one layer's parameters and steps × beta while its
+gradients shrink by beta: "lr × β" for most, plus "lambd / β" for ASGD and "step
+sizes × β" for Rprop; nothing for Adafactor, whose step is relative to the
+parameters' size). Inputs × f on a plain first layer is init × f with L(f) and the
+frame map (f) on that layer; a first-layer init × f before a normalisation is the
+inverse; lr, eps, weight decay and clipping threshold × f follow from L by solving
+for the setting. Any rescaling that multiplies every gradient by f^p (the loss,
+squared-error targets with the output, absolute-error targets) is L(f^p). Rules for
+the configurations whose model is not a dense MLP (Muon, SparseAdam) and for LBFGS
+(one parameter group) are derived for those gradient rows only; elsewhere the answer
+is "not derived" rather than a claim that none exists.
 
 Conditions the answers assume (as chapter 6's measurements do): clipping by global
 norm without torch's 1e-6 guard (``clip_grad_norm_`` adds it to the norm, so a "clip /
@@ -28,13 +34,15 @@ thresholds stay inactive (the answer's ``why`` says which).
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from ._checks import one_of, positive_float
-from .equivalence import NO_EPS, NO_EQUIVALENT, Setting
+from .equivalence import NO_EPS, NO_EQUIVALENT, OptimizerSpec, Setting
 from .optimizer_catalog import EPS_MAP, INVARIANT, LR_MAP, optimizer_catalog
 
 NOT_DERIVED = "not derived (measure it)"
+NO_DECAY = "n/a (no weight decay)"
 GRADIENT_POWER = {  # rescalings that multiply every gradient by f ** power
     "loss": 1,
     "targets and output (squared error)": 2,  # both multiplied by f
@@ -65,9 +73,10 @@ LOSS_SCALE_POWERS: dict[str, tuple[tuple[str, int], ...] | None] = {
     "≡ lr × α, eps / α²": (("lr", 1), ("eps", -2)),
     NO_EQUIVALENT: None,
 }
-DECOUPLED_DECAY = ("AdamW", "Muon", "Adafactor")  # decay outside the gradient
+DECOUPLED_DECAY = ("AdamW", "Muon", "Adafactor")  # decay × lr, outside the gradient
 SIGN_BASED = ("Rprop",)  # steps from gradient signs: clipping by a norm is invisible
 RECTIFIED = ("RAdam",)  # unnormalised first steps, normalised later ones
+SINGLE_GROUP = ("LBFGS",)  # one parameter group: no per-layer setting
 ORDER = (
     "loss",
     "init",
@@ -75,10 +84,14 @@ ORDER = (
     "eps",
     "lambd",
     "initial_accumulator_value",
+    "step_sizes",
     "decay",
     "clip",
 )
-SHOWN_AS = {"initial_accumulator_value": "initial accumulator"}
+SHOWN_AS = {
+    "initial_accumulator_value": "initial accumulator",
+    "step_sizes": "step sizes",
+}
 SETTING_FIELDS = ("loss", "init", "lr", "eps", "decay", "clip")  # helpers.Setting's
 HYPER_PARAMETERS = {  # apply(): setting -> keyword of the hyper-parameter it scales
     "lr": "lr",
@@ -87,7 +100,12 @@ HYPER_PARAMETERS = {  # apply(): setting -> keyword of the hyper-parameter it sc
     "clip": "max_grad_norm",
     "lambd": "lambd",
     "initial_accumulator_value": "initial_accumulator_value",
+    "step_sizes": "step_sizes",
 }
+OPTION_DEFAULTS = {"step_sizes": (1e-6, 50.0)}  # torch's, when a spec leaves them out
+
+Power = int | Fraction
+Change = dict[str, Power]
 
 
 @dataclass(frozen=True)
@@ -97,13 +115,14 @@ class Equivalent:
     ``change`` holds (setting, power of f) pairs: ("eps", -1) means eps / f; an empty
     change means the rescaling changes nothing. ``first_layer`` says the change applies
     to the first layer's weight only. ``verdict`` is set instead of a change when there
-    is none (``NO_EQUIVALENT``), the optimizer has no eps (``NO_EPS``), or the rule is
-    not derived here (``NOT_DERIVED``); ``why`` gives the reason.
+    is none (``NO_EQUIVALENT``), the optimizer has no eps (``NO_EPS``) or no weight
+    decay (``NO_DECAY``), or the rule is not derived here (``NOT_DERIVED``); ``why``
+    gives the reason.
     """
 
     optimizer: str
     rescaling: str
-    change: tuple[tuple[str, int], ...] | None
+    change: tuple[tuple[str, Power], ...] | None
     why: str
     first_layer: bool = False
     verdict: str | None = None
@@ -125,31 +144,58 @@ class Equivalent:
         text = ", ".join(parts)
         return f"layer 1: {text}" if self.first_layer else text
 
+    def _require(self) -> None:
+        if self.change is None:
+            raise ValueError(f"{self.optimizer}, {self.rescaling}: {self.label()}")
+
     def setting(self, factor: float) -> Setting:
         """The change as a ``helpers.Setting`` of multipliers, for factor ``factor``."""
         factor = positive_float("factor", factor)
-        if self.change is None:
-            raise ValueError(f"{self.optimizer}, {self.rescaling}: {self.label()}")
-        multipliers: dict[str, float] = {}
-        for name, power in self.change:
+        self._require()
+        for name, _ in self.change:
             if name not in SETTING_FIELDS:
                 raise ValueError(
                     f"{name} is an option of {self.optimizer}, not a Setting field: "
-                    "use apply()"
+                    "use candidate() or apply()"
                 )
-            key = f"first_{name}" if self.first_layer else name
-            multipliers[key] = factor**power
-        return Setting(**multipliers)
+        return self.candidate(factor, None)[0]
 
-    def apply(self, factor: float, **hyper_parameters: float) -> dict[str, float]:
-        """The equivalent values of the given hyper-parameters (``lr``, ``eps``,
-        ``weight_decay``, ``max_grad_norm``, ``lambd``, ``initial_accumulator_value``)
-        for a rescaling by ``factor``; the ones the change leaves alone are returned
-        unchanged. A change that rescales the loss itself, or the first layer alone,
-        is refused: it is not a value of the optimizer."""
+    def candidate(
+        self, factor: float, spec: OptimizerSpec | None
+    ) -> tuple[Setting, OptimizerSpec | None]:
+        """The change for factor ``factor`` as what an equivalence study trains: a
+        ``Setting`` of multipliers and ``spec`` with its options (``lambd``, ``step
+        sizes``, initial accumulator) scaled, for the first layer alone if the change
+        is a first-layer one."""
         factor = positive_float("factor", factor)
-        if self.change is None:
-            raise ValueError(f"{self.optimizer}, {self.rescaling}: {self.label()}")
+        self._require()
+        multipliers: dict[str, float] = {}
+        options: dict[str, object] = {}
+        for name, power in self.change:
+            if name in SETTING_FIELDS:
+                key = f"first_{name}" if self.first_layer else name
+                multipliers[key] = factor ** float(power)
+                continue
+            if spec is None:
+                raise ValueError(f"the change scales {name}: give the optimizer's spec")
+            base = _option(spec, name)
+            options[name] = _scaled(base, factor ** float(power))
+        setting = Setting(**multipliers)
+        if not options:
+            return setting, spec
+        if self.first_layer:
+            first = {**spec.first_options, **options}
+            return setting, replace(spec, first_options=first)
+        return setting, replace(spec, options={**spec.options, **options})
+
+    def apply(self, factor: float, **hyper_parameters: object) -> dict[str, object]:
+        """The equivalent values of the given hyper-parameters (``lr``, ``eps``,
+        ``weight_decay``, ``max_grad_norm``, ``lambd``, ``initial_accumulator_value``,
+        ``step_sizes``) for a rescaling by ``factor``; the ones the change leaves
+        alone are returned unchanged. A change that rescales the loss itself, or the
+        first layer alone, is refused: it is not a value of the optimizer."""
+        factor = positive_float("factor", factor)
+        self._require()
         if self.first_layer or any(name == "loss" for name, _ in self.change):
             raise ValueError(
                 f"{self.label()} changes the loss or the first layer, not only "
@@ -161,115 +207,151 @@ class Equivalent:
             raise TypeError(
                 f"unknown hyper-parameters {sorted(unknown)}; accepted: {accepted}"
             )
-        values = {
-            k: positive_float(k, v, allow_zero=True)
-            for k, v in hyper_parameters.items()
-        }
+        values = {k: _checked(k, v) for k, v in hyper_parameters.items()}
         for name, power in self.change:
             keyword = HYPER_PARAMETERS[name]
             if keyword not in values:
                 raise ValueError(f"the change scales {keyword}: give its value")
-            values[keyword] = values[keyword] * factor**power
+            values[keyword] = _scaled(values[keyword], factor ** float(power))
         return values
 
 
-def _power_text(power: int, symbol: str) -> str:
+def _checked(name: str, value: object) -> object:
+    if name == "step_sizes":
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise TypeError(f"step_sizes must be a pair (min, max), got {value!r}")
+        return tuple(positive_float("step_sizes[i]", v) for v in value)
+    return positive_float(name, value, allow_zero=True)
+
+
+def _scaled(value: object, multiplier: float) -> object:
+    if isinstance(value, tuple):
+        return tuple(v * multiplier for v in value)
+    return value * multiplier
+
+
+def _option(spec: OptimizerSpec, name: str) -> object:
+    if name in spec.options:
+        return spec.options[name]
+    if name in OPTION_DEFAULTS:
+        return OPTION_DEFAULTS[name]
+    return inspect.signature(spec.cls).parameters[name].default
+
+
+def _power_text(power: Power, symbol: str) -> str:
     sign = "×" if power > 0 else "/"
-    exponent = {1: "", 2: "²", 3: "³"}.get(abs(power), f"^{abs(power)}")
-    return f"{sign} {symbol}{exponent}"
+    size = abs(Fraction(power))
+    if size == Fraction(1, 2):
+        return f"{sign} √{symbol}"
+    if size.denominator == 1:
+        exponent = {1: "", 2: "²", 3: "³", 4: "⁴"}.get(int(size), f"^{size}")
+        return f"{sign} {symbol}{exponent}"
+    return f"{sign} {symbol}^{size}"
 
 
-def _family(optimizer: str, entry) -> str | None:
-    if optimizer in RECTIFIED:
-        return "rectified"
-    if entry.loss_scale == LR_MAP:
-        return "gradient step"
-    if entry.loss_scale == EPS_MAP:
-        return "normalised"
-    return None
-
-
-def _ordered(change: dict[str, int]) -> tuple[tuple[str, int], ...]:
+def _ordered(change: Change) -> tuple[tuple[str, Power], ...]:
     rank = {name: i for i, name in enumerate(ORDER)}
     return tuple(
-        (name, power)
+        (name, _simplest(power))
         for name, power in sorted(change.items(), key=lambda kv: rank[kv[0]])
         if power != 0
     )
 
 
+def _simplest(power: Power) -> Power:
+    power = Fraction(power)
+    return int(power) if power.denominator == 1 else power
+
+
+def _sum(*changes: Change) -> Change:
+    total: Change = {}
+    for change in changes:
+        for name, power in change.items():
+            total[name] = total.get(name, 0) + power
+    return total
+
+
+def _times(change: Change, k: Power) -> Change:
+    return {name: power * k for name, power in change.items()}
+
+
 @dataclass(frozen=True)
 class _Rule:
-    change: dict[str, int] | None
+    change: Change | None
     why: str
     verdict: str | None = None
     first_layer: bool = False
 
 
-def _family_rule(
-    normalised: bool,
-    rescaling: str,
-    *,
-    coupled: bool,
-    decoupled: bool,
-    clipping: bool,
-    has_eps: bool,
-) -> _Rule:
-    """The rule for a gradient-step (SGD-type) or normalised (Adam-type) optimizer,
-    for the rescalings that are not plain gradient factors. Coupled decay is added to
-    the gradient after clipping (as torch's optimizers do)."""
-    step = {"eps": -1} if normalised else {"lr": 1}  # what undoes a loss / f
-    decay = {"decay": -1} if coupled else {}
-    clip = {"clip": -1} if clipping else {}
-    if rescaling == "inputs":
-        if clipping:
+@dataclass(frozen=True)
+class _Maps:
+    """One optimizer's two maps and how it treats decay and clipping."""
+
+    loss: Change | None  # L(alpha) as powers of alpha; None: no equivalent
+    frame: Change
+    coupled: bool  # weight decay added to the gradient
+    decoupled: bool  # weight decay × lr, outside the gradient
+    clips: bool  # a clipping norm changes its steps (not sign-based)
+    has_eps: bool
+    has_decay: bool
+
+
+def _rule(maps: _Maps, rescaling: str, loss_why: str) -> _Rule:
+    """The rule for a rescaling that is not a plain gradient factor."""
+    L, U = maps.loss, maps.frame
+    clip = {"clip": -1} if maps.clips else {}
+    if L is None:
+        return _Rule(None, loss_why)
+    if rescaling in ("inputs", "first-layer init (normalised first layer)"):
+        if maps.clips:
             return _Rule(None, "the global norm mixes the first layer with the rest")
-        change = {"init": 1, **({"lr": 1, "eps": -1} if normalised else {"lr": 2})}
-        if coupled or decoupled:
-            change["decay"] = -2 if coupled else -1
-        return _Rule(
-            change, "the first layer's weights carry the factor", first_layer=True
-        )
-    if rescaling == "first-layer init (normalised first layer)":
-        if clipping:
-            return _Rule(None, "the global norm mixes the first layer with the rest")
-        change = {"lr": -1, "eps": 1} if normalised else {"lr": -2}
-        if coupled or decoupled:
-            change["decay"] = 2 if coupled else 1
+        k = 1 if rescaling == "inputs" else -1  # inputs: f; the inverse: 1 / f
+        change = _times(_sum(L, U), k)
+        if maps.coupled:
+            change["decay"] = -2 * k  # g / f + λ' f θ must be (g + λ θ) / f
+        elif maps.decoupled:
+            change["decay"] = -change.get("lr", 0)  # lr × decay stays
+        if rescaling == "inputs":
+            return _Rule(
+                {"init": 1} | change,
+                "the first layer's weights carry the factor",
+                first_layer=True,
+            )
         return _Rule(
             change,
             "the same function (bias-free first layer, normalisation eps 0); its "
             "gradient shrinks by f",
             first_layer=True,
         )
-    if rescaling == "first-layer init":
-        return _Rule(
-            None,
-            "a different function: no optimizer setting alone undoes it (inputs × f "
-            "with the inputs rule inverted is an equivalent that changes the data)",
-        )
     if rescaling == "lr":
-        if normalised or decoupled:
+        if L.get("lr") != 1 or maps.decoupled:
             return _Rule(None, "the step is lr × a direction that does not scale")
-        change = {"loss": 1, **({"decay": 1} if coupled else {})}
-        return _Rule(change | ({"clip": 1} if clipping else {}), "the step is lr × g")
+        rest = {name: -power for name, power in L.items() if name != "lr"}
+        change = {"loss": 1} | rest
+        change |= {"decay": 1} if maps.coupled else {}
+        return _Rule(change | ({"clip": 1} if maps.clips else {}), "the step is lr × g")
     if rescaling == "eps":
-        if not has_eps:
+        if not maps.has_eps:
             return _Rule(None, "the optimizer has no eps", verdict=NO_EPS)
-        if not normalised:
-            return _Rule(
-                None, "eps is not next to a gradient scale", verdict=NOT_DERIVED
-            )
-        return _Rule(
-            {"loss": -1} | decay | clip, "eps × f next to √v ≡ √v / f next to eps"
-        )
+        if "eps" not in L:
+            return _Rule({}, f"eps does not enter while {loss_why}")
+        p = Fraction(L["eps"])  # eps × f is loss × alpha with alpha^p = f
+        change = {"loss": 1 / p} | {n: -q / p for n, q in L.items() if n != "eps"}
+        change |= {"decay": 1 / p} if maps.coupled else {}
+        change |= {"clip": 1 / p} if maps.clips else {}
+        return _Rule(change, "eps × f next to a gradient scale ≡ that scale / f")
     if rescaling == "weight decay":
-        if not coupled:
+        if not maps.has_decay:
+            return _Rule(None, "the optimizer has no weight decay", verdict=NO_DECAY)
+        if not maps.coupled:
             return _Rule(None, "the decay does not pass through the gradient")
-        return _Rule({"loss": -1} | step | clip, "g + fλθ = f (g / f + λθ)")
+        return _Rule(_sum({"loss": -1}, L, clip), "g + fλθ = f (g / f + λθ)")
     # clip threshold
+    if not maps.clips:
+        return _Rule({}, "a norm threshold does not change gradient signs")
+    decay = {"decay": -1} if maps.coupled else {}
     return _Rule(
-        {"loss": -1} | step | decay, "clipping g at fM = f × clipping g / f at M"
+        _sum({"loss": -1}, L, decay), "clipping g at fM = f × clipping g / f at M"
     )
 
 
@@ -284,7 +366,8 @@ def equivalent_settings(
 
     ``rescaling`` is one of ``RESCALINGS``. ``weight_decay`` says the run uses the
     optimizer's weight decay (added to the gradient, unless the optimizer decouples
-    it); ``clipping`` says the gradient is clipped by its global norm.
+    it; for an optimizer without one the answer is ``NO_DECAY``); ``clipping`` says the
+    gradient is clipped by its global norm.
     """
     catalog = optimizer_catalog()
     one_of("optimizer", optimizer, tuple(catalog))
@@ -297,16 +380,7 @@ def equivalent_settings(
     if rescaling == "clip threshold" and not clipping:
         raise ValueError('rescaling "clip threshold" needs clipping=True')
     entry = catalog[optimizer]
-    if (
-        weight_decay
-        and "weight_decay" not in inspect.signature(entry.spec.cls).parameters
-    ):
-        raise ValueError(f"{optimizer} has no weight decay: give weight_decay=False")
-    decoupled = weight_decay and (
-        any(optimizer.startswith(n) for n in DECOUPLED_DECAY)
-        or bool(entry.spec.options.get("decoupled_weight_decay", False))
-    )
-    coupled = weight_decay and not decoupled
+    has_decay = "weight_decay" in inspect.signature(entry.spec.cls).parameters
 
     def result(rule: _Rule) -> Equivalent:
         change = None if rule.change is None else _ordered(rule.change)
@@ -315,15 +389,23 @@ def equivalent_settings(
             optimizer, rescaling, change, rule.why, rule.first_layer, verdict
         )
 
+    if weight_decay and not has_decay:
+        return result(_Rule(None, f"{optimizer} has no weight decay", verdict=NO_DECAY))
+    decoupled = weight_decay and (
+        any(optimizer.startswith(n) for n in DECOUPLED_DECAY)
+        or bool(entry.spec.options.get("decoupled_weight_decay", False))
+    )
+    coupled = weight_decay and not decoupled
+    clips = clipping and optimizer not in SIGN_BASED
+    loss_map = LOSS_SCALE_POWERS[entry.loss_scale]
     if rescaling in GRADIENT_POWER:
         p = GRADIENT_POWER[rescaling]
-        powers = LOSS_SCALE_POWERS[entry.loss_scale]
-        if powers is None:
+        if loss_map is None:
             return result(_Rule(None, entry.why))
-        change = {name: power * p for name, power in powers}
+        change = _times(dict(loss_map), p)
         if coupled:
             change["decay"] = -p  # f^p g + λθ = f^p (g + λθ / f^p)
-        if clipping and optimizer not in SIGN_BASED:
+        if clips:
             change["clip"] = -p  # clipping f^p g at M = f^p × clipping g at M / f^p
         return result(_Rule(change, f"every gradient × f^{p}: {entry.why}"))
     if rescaling == "inputs (normalised first layer)":
@@ -344,27 +426,41 @@ def equivalent_settings(
                 "hidden units does not remove it either",
             )
         )
-    family = _family(optimizer, entry)
-    if family is None:
+    if rescaling == "first-layer init":
         return result(
             _Rule(
                 None,
-                "derived here for gradient-step and normalised optimizers only; "
-                f"{optimizer}'s loss map is {entry.loss_scale}",
+                "a different function: no optimizer setting alone undoes it (inputs × "
+                "f with the inputs rule inverted is an equivalent that changes the "
+                "data)",
+            )
+        )
+    if entry.model != "dense" or any(optimizer.startswith(n) for n in SINGLE_GROUP):
+        return result(
+            _Rule(
+                None,
+                f"derived here for the gradient rows only: {optimizer} takes "
+                f"{'one parameter group' if entry.model == 'dense' else entry.model}",
                 verdict=NOT_DERIVED,
             )
         )
-    options = dict(
+    maps = _Maps(
+        loss=None if loss_map is None else dict(loss_map),
+        frame=dict(entry.frame),
         coupled=coupled,
         decoupled=decoupled,
-        clipping=clipping,
+        clips=clips,
         has_eps=entry.spec.eps is not None,
+        has_decay=has_decay,
     )
-    if family != "rectified":
-        return result(_family_rule(family == "normalised", rescaling, **options))
+    if optimizer not in RECTIFIED:
+        return result(_rule(maps, rescaling, entry.why))
     # RAdam: unnormalised momentum steps first (5 at beta2 = 0.999, without eps),
     # Adam's later: both rules must agree
-    early, late = (_family_rule(n, rescaling, **options) for n in (False, True))
+    early, late = (
+        _rule(replace(maps, loss=loss), rescaling, entry.why)
+        for loss in ({"lr": 1}, {"eps": -1})
+    )
     if rescaling == "eps":
         early = _Rule({}, "its unnormalised first steps do not use eps")
     if early.change == late.change and early.first_layer == late.first_layer:

@@ -32,43 +32,37 @@ def _accuracy(x, y):
     return evaluate
 
 
+def _alone_and_stacked(alone, seeds, x, y, num_epochs, lr=1e-3, evaluate=None):
+    """Train copies of ``alone`` one at a time (fit_epochs) and as one stack; return
+    both histories and the stacked copies."""
+    stacked_models = [copy.deepcopy(m) for m in alone]
+    options = dict(num_epochs=num_epochs, batch_size=16, evaluate=evaluate)
+    loss_fn = nn.functional.cross_entropy
+    expected = [
+        fit_epochs(
+            m, loss_fn, x, y, KerasAdam(m.parameters(), lr=lr), seed=s, **options
+        )
+        for m, s in zip(alone, seeds, strict=True)
+    ]
+    stack = StackedMLP(stacked_models)
+    optimizer = KerasAdam(stack.parameters(), lr=lr)
+    got = fit_epochs_stacked(stack, loss_fn, x, y, optimizer, seeds=seeds, **options)
+    for a, b in zip(expected, got, strict=True):
+        np.testing.assert_allclose(b.train_loss, a.train_loss, rtol=1e-12)
+    return expected, got, stacked_models
+
+
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 def test_each_copy_runs_as_it_would_alone(activation):
     x, y = _data()
     seeds = [0, 1, 2]
     alone = _models(seeds, activation)
-    stacked_models = [copy.deepcopy(m) for m in alone]
-    loss_fn = nn.functional.cross_entropy
-    expected = [
-        fit_epochs(
-            m,
-            loss_fn,
-            x,
-            y,
-            KerasAdam(m.parameters(), lr=1e-2),
-            num_epochs=3,
-            batch_size=16,
-            seed=s,
-            evaluate=_accuracy(x, y),
-        )
-        for m, s in zip(alone, seeds, strict=True)
-    ]
-    stack = StackedMLP(stacked_models)
-    got = fit_epochs_stacked(
-        stack,
-        loss_fn,
-        x,
-        y,
-        KerasAdam(stack.parameters(), lr=1e-2),
-        num_epochs=3,
-        batch_size=16,
-        seeds=seeds,
-        evaluate=_accuracy(x, y),
+    expected, got, stacked_models = _alone_and_stacked(
+        alone, seeds, x, y, num_epochs=3, lr=1e-2, evaluate=_accuracy(x, y)
     )
     for a, b, m_alone, m_stacked in zip(
         expected, got, alone, stacked_models, strict=True
     ):
-        np.testing.assert_allclose(b.train_loss, a.train_loss, rtol=1e-12)
         assert b["acc"] == a["acc"]
         for p, q in zip(m_alone.parameters(), m_stacked.parameters(), strict=True):
             torch.testing.assert_close(q, p, rtol=1e-12, atol=1e-12)
@@ -82,36 +76,8 @@ def test_batch_norm_copies_run_as_they_would_alone():
         return nn.Sequential(nn.BatchNorm1d(6, dtype=F64), *_models([seed])[0])
 
     alone = [build(s) for s in (0, 1)]
-    stacked_models = [copy.deepcopy(m) for m in alone]
-    loss_fn = nn.functional.cross_entropy
-    expected = [
-        fit_epochs(
-            m,
-            loss_fn,
-            x,
-            y,
-            KerasAdam(m.parameters()),
-            num_epochs=2,
-            batch_size=16,
-            seed=s,
-        )
-        for m, s in zip(alone, (0, 1), strict=True)
-    ]
-    stack = StackedMLP(stacked_models)
-    got = fit_epochs_stacked(
-        stack,
-        loss_fn,
-        x,
-        y,
-        KerasAdam(stack.parameters()),
-        num_epochs=2,
-        batch_size=16,
-        seeds=[0, 1],
-    )
-    for a, b, m_alone, m_stacked in zip(
-        expected, got, alone, stacked_models, strict=True
-    ):
-        np.testing.assert_allclose(b.train_loss, a.train_loss, rtol=1e-12)
+    *_, stacked_models = _alone_and_stacked(alone, [0, 1], x, y, num_epochs=2)
+    for m_alone, m_stacked in zip(alone, stacked_models, strict=True):
         m_alone.eval(), m_stacked.eval()  # running statistics: the same too
         torch.testing.assert_close(m_stacked(x), m_alone(x), rtol=1e-10, atol=1e-12)
         assert int(m_stacked[0].num_batches_tracked) == 2 * len(x) // 16
