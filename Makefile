@@ -80,8 +80,9 @@ dist: book
 	$(CHECK_HTML) _build/dist-check/html
 	@echo "$(DIST): the book's HTML; unpack it and open html/index.html"
 
+# two workers, one thread each, as make test runs them
 unit: $(STAMP) lint
-	$(BIN)/python -m pytest tests
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 tests
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(LINTED)
