@@ -35,8 +35,8 @@ class CatalogEntry:
     why: str
     model: str = "dense"
     composite: Composite | None = None
-    # what makes a layer's parameters and steps × beta while its gradients shrink by
-    # beta (a change of units): (setting, power of beta) pairs, applied to one layer
+    # what makes a layer's parameters and steps × beta for the same gradient (a change
+    # of units): (setting, power of beta) pairs, applied to one layer
     frame: tuple[tuple[str, int], ...] = (("lr", 1),)
 
     def __post_init__(self) -> None:

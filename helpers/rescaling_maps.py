@@ -10,8 +10,8 @@ for every configuration.
 Every rule is composed from two maps per optimizer, both in the catalog: its
 loss-scale map L (what multiplying every gradient by alpha is equivalent to: "lr × α"
 for SGD-type steps, "eps / α" for Adam-type ones, "lr × α, eps / α²" for Adadelta ...)
-and its frame map (what makes one layer's parameters and steps × beta while its
-gradients shrink by beta: "lr × β" for most, plus "lambd / β" for ASGD and "step
+and its frame map (what makes one layer's parameters and steps × beta for the same
+gradient: "lr × β" for most, plus "lambd / β" for ASGD and "step
 sizes × β" for Rprop; nothing for Adafactor, whose step is relative to the
 parameters' size). Inputs × f on a plain first layer is init × f with L(f) and the
 frame map (f) on that layer; a first-layer init × f before a normalisation is the
